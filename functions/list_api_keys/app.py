@@ -1,0 +1,13 @@
+from panelist.api import relay
+from panelist.api_keys import list_api_keys
+from panelist.models.organizations import ApiKeyOut
+
+app = relay.resolver(relay.Access.platform_admin)
+
+
+@app.get("/api/admin/organizations/<id>/api-keys")
+def get(id: str) -> dict:
+    return {"api_keys": [ApiKeyOut.model_validate(k, from_attributes=True) for k in list_api_keys(id)]}
+
+
+handler = relay.lambda_handler(app)

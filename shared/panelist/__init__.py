@@ -1,0 +1,1 @@
+"""Panelist: the shared layer of the Panelist Lambda functions (models, storage, signing, auth, API)."""

@@ -1,0 +1,1 @@
+"""The three API surfaces. A handler picks its surface's module: `xobin`, `jobmojito` or `relay`."""

@@ -1,0 +1,60 @@
+"""The `$default` route: what API Gateway sends when no route matches.
+
+An unknown path gets 404; a known path with another method gets 405 and an `Allow` header. Both
+answer in the error format of the surface the path belongs to.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from panelist.api import jobmojito, relay, xobin
+from panelist.api.resolver import Surface
+from panelist.errors import MethodNotAllowed, NotFound, PanelistError
+
+_SURFACE_BY_PREFIX = (
+    ("/api/v2/", xobin.SURFACE),
+    ("/ai-interviews/", xobin.SURFACE),
+    ("/interviews/ai/", xobin.SURFACE),
+    ("/job-interview", jobmojito.SURFACE),
+    ("/auth/", jobmojito.SURFACE),
+)
+
+
+def surface_for(path: str) -> Surface:
+    return next((surface for prefix, surface in _SURFACE_BY_PREFIX if path.startswith(prefix)), relay.SURFACE)
+
+
+def _pattern(route_path: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}]+\})", route_path)
+    regex = "".join(
+        (".+" if part.endswith("+}") else "[^/]+") if part.startswith("{") else re.escape(part) for part in parts
+    )
+    return re.compile(f"^{regex}/?$")
+
+
+@cache
+def _routes(routes_file: Path) -> list[tuple[re.Pattern[str], list[str]]]:
+    table: dict[str, list[str]] = json.loads(routes_file.read_text())
+    return [(_pattern(path), methods) for path, methods in table.items()]
+
+
+def unmatched(event: dict[str, Any], routes_file: Path) -> dict[str, Any]:
+    """The response for a request no route took."""
+    path = event.get("rawPath") or "/"
+    method = event.get("requestContext", {}).get("http", {}).get("method", "GET")
+    allowed = sorted({m for pattern, methods in _routes(routes_file) if pattern.match(path) for m in methods})
+    error: PanelistError
+    if allowed and method != "OPTIONS":
+        error = MethodNotAllowed(f"Method {method} is not allowed on {path}; use {', '.join(allowed)}",
+                                 allow=allowed)
+        headers = {"Content-Type": "application/json", "Allow": ", ".join(allowed)}
+    else:
+        error = NotFound(f"No route for {method} {path}")
+        headers = {"Content-Type": "application/json"}
+    return {"statusCode": error.status, "headers": headers, "body": json.dumps(surface_for(path).error_body(error)),
+            "isBase64Encoded": False}

@@ -1,0 +1,200 @@
+"""The resolver every handler is built on: authentication, body checks, validation and errors, once.
+
+A surface (Xobin, JobMojito or InterviewRelay) only decides how an error looks on the wire.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from panelist.auth import Principal, principal_from_context
+from panelist.errors import (
+    BadRequest,
+    Forbidden,
+    MethodNotAllowed,
+    NotFound,
+    PanelistError,
+    PayloadTooLarge,
+    RateLimited,
+    Unprocessable,
+)
+from panelist.observability import logger, metrics, tracer
+from panelist.settings import get_settings
+
+MAX_BODY_BYTES = 1024 * 1024
+_JSON_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class Access(StrEnum):
+    public = "public"  # no credentials (signed-token pages)
+    member = "member"  # any organization key or access token
+    admin = "admin"  # an organization key or token with the admin role
+    platform_admin = "platform_admin"  # the platform-admin key only
+
+
+@dataclass(frozen=True)
+class Surface:
+    name: str
+    error_body: Callable[[PanelistError], dict[str, Any]]
+    validation_status: int = 400
+
+
+_EXPECTED = {
+    "missing": "a value",
+    "string_type": "string",
+    "int_type": "integer",
+    "int_parsing": "integer",
+    "int_from_float": "integer",
+    "float_type": "number",
+    "float_parsing": "number",
+    "bool_type": "boolean",
+    "bool_parsing": "boolean",
+    "list_type": "array",
+    "dict_type": "object",
+    "model_attributes_type": "object",
+    "extra_forbidden": "no such field",
+    "uuid_parsing": "UUID",
+    "datetime_from_date_parsing": "ISO 8601 date-time",
+    "date_from_datetime_parsing": "ISO 8601 date",
+}
+
+
+_BOUNDS = {
+    "string_too_short": "at least {min_length} characters",
+    "string_too_long": "at most {max_length} characters",
+    "too_short": "at least {min_length} items",
+    "too_long": "at most {max_length} items",
+    "greater_than_equal": ">= {ge}",
+    "greater_than": "> {gt}",
+    "less_than_equal": "<= {le}",
+    "less_than": "< {lt}",
+    "string_pattern_mismatch": "a string matching {pattern}",
+    "enum": "{expected}",
+    "literal_error": "{expected}",
+}
+
+
+def _expected(error: dict[str, Any]) -> str:
+    if error["type"] in _BOUNDS:
+        return _BOUNDS[error["type"]].format(**error.get("ctx", {}))
+    return _EXPECTED.get(error["type"], error["type"])
+
+
+def validation_error(exc: RequestValidationError, status: int) -> PanelistError:
+    """The first problem of a failed validation, naming the field ("body.name" → "name")."""
+    error = exc.errors()[0]
+    location = [str(part) for part in error["loc"]]
+    field = ".".join(location[1:]) if len(location) > 1 else location[0]
+    if error["type"] == "json_invalid":
+        return BadRequest("Request body is not valid JSON", field="body", expected="a JSON object")
+    message = f"{field}: {error['msg']}" if field != "body" else f"Request body: {error['msg']}"
+    kind = Unprocessable if status == 422 else BadRequest
+    return kind(message, field=field, expected=_expected(error))
+
+
+def check_body(event: dict[str, Any]) -> None:
+    """Refuse, before any route runs, a body that is too large or is not a JSON object."""
+    body = event.get("body")
+    if not body:
+        return
+    if len(body) * (3 / 4 if event.get("isBase64Encoded") else 1) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"Request body is larger than {MAX_BODY_BYTES // 1024} KiB", field="body")
+    method = event.get("requestContext", {}).get("http", {}).get("method", "")
+    content_type = {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get("content-type", "")
+    if method not in _JSON_METHODS or event.get("isBase64Encoded") or (content_type and "json" not in content_type):
+        return
+    try:
+        parsed = json.loads(body)
+    except ValueError as exc:
+        raise BadRequest(f"Request body is not valid JSON: {exc}", field="body", expected="a JSON object") from None
+    if not isinstance(parsed, dict):
+        raise BadRequest(
+            f"Request body must be a JSON object, not {type(parsed).__name__}", field="body", expected="a JSON object"
+        )
+
+
+class PanelistResolver(APIGatewayHttpResolver):
+    def __init__(self, surface: Surface, access: Access = Access.member) -> None:
+        super().__init__(enable_validation=True)
+        self.surface = surface
+        self.access = access
+        self._principal: Principal | None = None
+        self.exception_handler(PanelistError)(self.error_response)
+        self.exception_handler(RequestValidationError)(
+            lambda exc: self.error_response(validation_error(exc, surface.validation_status))
+        )
+        self.not_found(lambda _exc: self.error_response(NotFound("No such route")))
+
+    @property
+    def principal(self) -> Principal:
+        assert self._principal is not None, "public routes have no principal"
+        return self._principal
+
+    @property
+    def tenant(self) -> str:
+        """The organization every read and write of this request is confined to."""
+        return self.principal.organization_id
+
+    def error_response(self, exc: PanelistError) -> Response[Any]:
+        headers: dict[str, str] = {}
+        if isinstance(exc, RateLimited):
+            headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, MethodNotAllowed):
+            headers["Allow"] = ", ".join(exc.allow)
+        metrics.add_metric(name="ClientError" if exc.status < 500 else "ServerError", unit=MetricUnit.Count, value=1)
+        return Response(exc.status, content_types.APPLICATION_JSON, json.dumps(self.surface.error_body(exc)), headers)
+
+    def _authenticate(self, event: dict[str, Any]) -> Principal | None:
+        if self.access is Access.public:
+            return None
+        authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+        principal = principal_from_context(authorizer.get("lambda"))
+        if self.access is Access.platform_admin and not principal.is_platform_admin:
+            raise Forbidden("This route needs the platform-admin key")
+        if self.access is not Access.platform_admin and principal.is_platform_admin:
+            raise Forbidden("The platform-admin key cannot act as an organization; use an organization key")
+        if self.access is Access.admin and not principal.is_admin:
+            raise Forbidden("This route needs an admin key of the organization")
+        return principal
+
+    def resolve(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        try:
+            self._principal = self._authenticate(event)
+            check_body(event)
+        except PanelistError as exc:
+            response = self.error_response(exc)
+            return {"statusCode": response.status_code, "headers": response.headers, "body": response.body,
+                    "isBase64Encoded": False}
+        return super().resolve(event, context)
+
+    def base_url(self) -> str:
+        """Where links to this deployment point: the configured public URL, else the API's own."""
+        configured = get_settings().public_base_url
+        if configured:
+            return configured
+        headers = self.current_event.headers
+        return f"{headers.get('x-forwarded-proto', 'https')}://{self.current_event.request_context.domain_name}"
+
+
+def lambda_handler(app: PanelistResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The Lambda entry point of a resolver, with logging, tracing and metrics wired once."""
+    get_settings()  # a misconfigured deployment fails at cold start, not on the first request
+
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        metrics.add_metric(name="Request", unit=MetricUnit.Count, value=1)
+        return app.resolve(event, context)
+
+    return handler

@@ -1,0 +1,24 @@
+"""boto3 clients, created on first use and reused for the life of the process.
+
+Clients honour AWS_ENDPOINT_URL, which is all the local runtime sets to point them at its emulator.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
+
+
+@cache
+def client(service: str) -> Any:
+    return boto3.client(service, config=_CONFIG)  # type: ignore[call-overload]
+
+
+def reset() -> None:
+    """Forget cached clients (tests switch emulators between runs)."""
+    client.cache_clear()

@@ -1,0 +1,60 @@
+"""Projects, campaigns and the invites that bring candidates into a campaign."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from panelist.models.common import Entity
+
+
+class Project(Entity):
+    id: str
+    organization_id: str
+    name: str
+    description: str | None = None
+    created_at: datetime
+
+
+class CampaignStatus(StrEnum):
+    active = "active"
+    completed = "completed"
+    archived = "archived"
+
+
+class Campaign(Entity):
+    id: str
+    organization_id: str
+    name: str
+    script_id: str = Field(description="The interview candidates take")
+    project_id: str
+    status: CampaignStatus = CampaignStatus.active
+    invite_valid_hours: float = 168
+    invites_sent: int = 0
+    started: int = 0
+    completed: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+
+class InviteStatus(StrEnum):
+    pending = "pending"
+    opened = "opened"
+    started = "started"
+    completed = "completed"
+    expired = "expired"
+
+
+class Invite(Entity):
+    id: str
+    organization_id: str
+    campaign_id: str
+    email: str
+    token: str
+    status: InviteStatus = InviteStatus.pending
+    candidate_id: str | None = None
+    session_id: str | None = None
+    expires_at: datetime
+    created_at: datetime

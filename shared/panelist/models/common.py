@@ -1,0 +1,52 @@
+"""Base classes and the timestamp formats the three API surfaces use."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _iso_z(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _iso_ms_z(value: datetime) -> str:
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _iso_naive(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+# InterviewRelay: 2024-10-20T10:00:00Z · billing: 2025-02-01T00:00:00.000Z · Xobin: 2025-10-09T16:51:14 (UTC)
+Timestamp = Annotated[datetime, PlainSerializer(_iso_z, return_type=str)]
+TimestampMs = Annotated[datetime, PlainSerializer(_iso_ms_z, return_type=str)]
+NaiveUtcTimestamp = Annotated[datetime, PlainSerializer(_iso_naive, return_type=str)]
+
+
+class Entity(BaseModel):
+    """A stored domain entity; unknown attributes (keys, GSI attributes) are ignored on read."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class Input(BaseModel):
+    """A request body: unknown fields are refused, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(extra="forbid")

@@ -1,0 +1,104 @@
+"""Interview sessions (a `response`, `interview result` or `session`): turns, answers and their analysis."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from panelist.models.common import Entity
+
+
+class SessionStatus(StrEnum):
+    in_progress = "in_progress"
+    completed = "completed"
+    abandoned = "abandoned"
+
+
+class Sentiment(StrEnum):
+    positive = "positive"
+    neutral = "neutral"
+    negative = "negative"
+
+
+class Turn(BaseModel):
+    timestamp: float = Field(ge=0, description="Seconds since the session started")
+    speaker: str = Field(pattern="^(ai|participant)$")
+    text: str
+    sentiment: Sentiment = Sentiment.neutral
+    question_id: str | None = None
+
+
+class Bucket(StrEnum):
+    strong = "strong"
+    moderate = "moderate"
+    weak = "weak"
+
+
+class AnswerAnalysis(BaseModel):
+    score: float = Field(ge=0, le=100)
+    bucket: Bucket
+    summary: str
+    reasons: list[str]
+
+
+class SpeechAnalytics(BaseModel):
+    speech_accuracy: float = Field(ge=0, le=1)
+    fluency: float = Field(ge=0, le=1)
+    recognition_confidence: float = Field(ge=0, le=1)
+    sentiment: Sentiment
+    words_per_minute: float = Field(ge=0)
+
+
+class Answer(BaseModel):
+    question_id: str
+    text: str
+    started_at: float
+    ended_at: float
+    follow_up: bool = False
+    audio_key: str | None = None
+    analysis: AnswerAnalysis | None = None
+    speech: SpeechAnalytics | None = None
+
+
+class Assessment(BaseModel):
+    """The AI recruiter assessment of a whole session."""
+
+    score: float = Field(ge=0, le=100)
+    resume_analysis: str
+    overall: str
+    why_hire: list[str]
+    why_not_hire: list[str]
+
+
+class Integrity(BaseModel):
+    tab_switches: int = 0
+    pastes: int = 0
+
+
+class Session(Entity):
+    id: str
+    number: int = Field(description="Per-organization number: the Xobin `response_id`")
+    organization_id: str
+    interview_id: str
+    candidate_id: str
+    campaign_id: str | None = None
+    invite_id: str | None = None
+    status: SessionStatus = SessionStatus.in_progress
+    language: str = "en"
+    turns: list[Turn] = []
+    answers: list[Answer] = []
+    assessment: Assessment | None = None
+    integrity: Integrity = Integrity()
+    audio_key: str | None = None
+    recording_key: str | None = None
+    intro_video_key: str | None = None
+    started_at: datetime
+    completed_at: datetime | None = None
+    updated_at: datetime
+
+    @property
+    def duration_minutes(self) -> int:
+        end = self.completed_at or self.updated_at
+        return max(0, round((end - self.started_at).total_seconds() / 60))
