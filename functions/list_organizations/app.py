@@ -1,8 +1,5 @@
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
 from panelist.api import relay
+from panelist.api.relay import Limit, Offset
 from panelist.models.organizations import OrganizationOut
 from panelist.organizations import list_organizations
 
@@ -10,15 +7,15 @@ app = relay.resolver(relay.Access.platform_admin)
 
 
 @app.get("/api/admin/organizations")
-def get(limit: Annotated[int, Query(ge=1, le=100)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+def get(limit: Limit = 50, offset: Offset = 0) -> dict:
     organizations, total = list_organizations(offset=offset, limit=limit)
-    return {
-        "organizations": [OrganizationOut.model_validate(o, from_attributes=True) for o in organizations],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "pagination": relay.page(total, limit, offset),
-    }
+    return relay.listing(
+        "organizations",
+        [OrganizationOut.model_validate(o, from_attributes=True) for o in organizations],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 handler = relay.lambda_handler(app)

@@ -13,7 +13,7 @@ from panelist.errors import NotFound
 from panelist.models.common import new_id, now
 from panelist.models.organizations import ApiKey, ApiKeyCreate
 from panelist.organizations import ORG_SK, get_organization
-from panelist.storage import ConditionFailed, check_op, Item, org_pk, put_op, table, update_op
+from panelist.storage import ConditionFailed, Item, check_op, org_pk, put_op, table, update_op
 
 KEY_PREFIX = "pnl_"
 DISPLAY_PREFIX_LENGTH = 12
@@ -31,16 +31,39 @@ def lookup_pk(key_hash: str) -> str:
 def create_api_key(organization_id: str, request: ApiKeyCreate) -> tuple[ApiKey, str]:
     """A new key of the organization and its secret, which is never stored nor shown again."""
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey(id=new_id(), organization_id=organization_id, name=request.name, role=request.role,
-                 prefix=secret[:DISPLAY_PREFIX_LENGTH], created_at=now())
+    key = ApiKey(
+        id=new_id(),
+        organization_id=organization_id,
+        name=request.name,
+        role=request.role,
+        prefix=secret[:DISPLAY_PREFIX_LENGTH],
+        created_at=now(),
+    )
     key_hash = hash_key(secret)
     try:
         table().transact(
             check_op(org_pk(organization_id), ORG_SK),
-            put_op({"PK": org_pk(organization_id), "SK": f"APIKEY#{key.id}", "type": "ApiKey",
-                    "key_hash": key_hash, **key.model_dump(mode="json")}, unique=True),
-            put_op({"PK": lookup_pk(key_hash), "SK": "APIKEY", "organization_id": organization_id,
-                    "key_id": key.id, "role": key.role.value, "revoked": False}, unique=True),
+            put_op(
+                {
+                    "PK": org_pk(organization_id),
+                    "SK": f"APIKEY#{key.id}",
+                    "type": "ApiKey",
+                    "key_hash": key_hash,
+                    **key.model_dump(mode="json"),
+                },
+                unique=True,
+            ),
+            put_op(
+                {
+                    "PK": lookup_pk(key_hash),
+                    "SK": "APIKEY",
+                    "organization_id": organization_id,
+                    "key_id": key.id,
+                    "role": key.role.value,
+                    "revoked": False,
+                },
+                unique=True,
+            ),
         )
     except ConditionFailed:
         raise NotFound("organization not found", field="id") from None

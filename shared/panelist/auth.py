@@ -69,8 +69,14 @@ def _principal_for_key(organization_id: str, key_id: str, role: str, kind: str) 
         org = get_organization(organization_id)
     except NotFound:
         raise AuthFailure("Invalid API key") from None
-    return Principal(kind=kind, organization_id=org.id, role=role, key_id=key_id, plan=org.plan.value,
-                     parent_id=org.parent_id or "")
+    return Principal(
+        kind=kind,
+        organization_id=org.id,
+        role=role,
+        key_id=key_id,
+        plan=org.plan.value,
+        parent_id=org.parent_id or "",
+    )
 
 
 def authenticate(secret: str) -> Principal:
@@ -141,6 +147,10 @@ def issue_access_token(principal: Principal, expires_in: int) -> AccessTokenOut:
         audience=ACCESS_AUDIENCE,
         ttl=timedelta(seconds=expires_in),
     )
-    return AccessTokenOut(access_token=token, expires_in=expires_in, expires_at=expires_at,
-                          organization_id=principal.organization_id, role=Role(principal.role))
-
+    return AccessTokenOut(
+        access_token=token,
+        expires_in=expires_in,
+        expires_at=expires_at,
+        organization_id=principal.organization_id,
+        role=Role(principal.role),
+    )

@@ -35,16 +35,24 @@ def create_organization(request: OrganizationCreate) -> Organization:
     """Create an organization; its slug is unique across the platform."""
     created = now()
     slug = request.slug or f"{_slugify(request.name)}-{secrets.token_hex(2)}"
-    org = Organization(id=new_id(), slug=slug, created_at=created, updated_at=created,
-                       **request.model_dump(exclude={"slug"}))
+    org = Organization(
+        id=new_id(), slug=slug, created_at=created, updated_at=created, **request.model_dump(exclude={"slug"})
+    )
     ops = [
         put_op(_item(org), unique=True),
         put_op({"PK": f"SLUG#{slug}", "SK": "SLUG", "organization_id": org.id}, unique=True),
         counter_op(PLATFORM_PK, "organizations"),
     ]
     if org.parent_id:
-        ops.append(update_op(org_pk(org.parent_id), ORG_SK, "ADD sub_merchants :one",
-                             condition="attribute_exists(PK)", one=1))
+        ops.append(
+            update_op(
+                org_pk(org.parent_id),
+                ORG_SK,
+                "ADD sub_merchants :one",
+                condition="attribute_exists(PK)",
+                one=1,
+            )
+        )
     try:
         table().transact(*ops)
     except ConditionFailed as exc:

@@ -136,7 +136,7 @@ def rotation_step(step: str, secret_id: str, token: str) -> None:
     createSecret stages the rotated ring as AWSPENDING; testSecret checks it is usable; finishSecret
     makes it AWSCURRENT. Nothing outside the secret holds the keys, so setSecret has nothing to do.
     """
-    from panelist import aws  # noqa: PLC0415 - only the rotation function needs the client here
+    from panelist import aws
 
     manager = aws.client("secretsmanager")
     stages = manager.describe_secret(SecretId=secret_id).get("VersionIdsToStages", {})
@@ -146,8 +146,19 @@ def rotation_step(step: str, secret_id: str, token: str) -> None:
         return  # this rotation already finished
     if step == "createSecret":
         current = json.loads(manager.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT")["SecretString"])
+        try:
+            pending = manager.get_secret_value(SecretId=secret_id, VersionId=token, VersionStage="AWSPENDING")
+            if json.loads(pending.get("SecretString") or "{}").get("active_kid") not in (
+                None,
+                current.get("active_kid"),
+            ):
+                return  # a retried createSecret: the rotated ring is already staged
+        except manager.exceptions.ResourceNotFoundException:
+            pass
         manager.put_secret_value(
-            SecretId=secret_id, ClientRequestToken=token, SecretString=json.dumps(rotated(current)),
+            SecretId=secret_id,
+            ClientRequestToken=token,
+            SecretString=json.dumps(rotated(current)),
             VersionStages=["AWSPENDING"],
         )
     elif step == "testSecret":

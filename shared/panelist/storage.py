@@ -78,7 +78,12 @@ def put_op(item: Item, *, unique: bool = False, condition: str | None = None, **
 
 
 def update_op(
-    pk: str, sk: str, expression: str, *, condition: str | None = None, names: dict[str, str] | None = None,
+    pk: str,
+    sk: str,
+    expression: str,
+    *,
+    condition: str | None = None,
+    names: dict[str, str] | None = None,
     **values: Any,
 ) -> dict[str, Any]:
     op: dict[str, Any] = {"Key": serialize({"PK": pk, "SK": sk}), "UpdateExpression": expression}
@@ -146,9 +151,7 @@ class Table:
         return aws.client("dynamodb")
 
     def get(self, pk: str, sk: str) -> Item | None:
-        response = self._client.get_item(
-            TableName=self.name, Key=serialize({"PK": pk, "SK": sk}), ConsistentRead=True
-        )
+        response = self._client.get_item(TableName=self.name, Key=serialize({"PK": pk, "SK": sk}), ConsistentRead=True)
         return deserialize(response["Item"]) if "Item" in response else None
 
     def put(self, item: Item, *, unique: bool = False) -> None:
@@ -156,8 +159,14 @@ class Table:
         self.transact(put_op(item, unique=unique))
 
     def update(
-        self, pk: str, sk: str, expression: str, *, condition: str | None = None,
-        names: dict[str, str] | None = None, **values: Any,
+        self,
+        pk: str,
+        sk: str,
+        expression: str,
+        *,
+        condition: str | None = None,
+        names: dict[str, str] | None = None,
+        **values: Any,
     ) -> Item:
         """Apply an update expression and return the whole item as it now is."""
         op = update_op(pk, sk, expression, condition=condition, names=names, **values)["Update"]
@@ -184,9 +193,7 @@ class Table:
 
     def next_number(self, organization_id: str, sequence: str) -> int:
         """The next number of a per-organization sequence (1, 2, 3, ...), allocated atomically."""
-        item = self.update(
-            org_pk(organization_id), f"SEQ#{sequence}", "ADD #v :one", names={"#v": "value"}, one=1
-        )
+        item = self.update(org_pk(organization_id), f"SEQ#{sequence}", "ADD #v :one", names={"#v": "value"}, one=1)
         return int(item["value"])
 
     def counter(self, pk: str, name: str) -> int:
@@ -228,8 +235,14 @@ class Table:
         return items, last
 
     def query(
-        self, partition: str, *, prefix: str | None = None, index: str | None = None, limit: int = 50,
-        cursor: str | None = None, forward: bool = True,
+        self,
+        partition: str,
+        *,
+        prefix: str | None = None,
+        index: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+        forward: bool = True,
     ) -> Page:
         """One page of a partition, reading no more items than the page holds."""
         args = self._query_args(partition, prefix, index, forward)
@@ -241,8 +254,14 @@ class Table:
         return Page(items, encode_cursor(last) if last else None)
 
     def query_offset(
-        self, partition: str, *, prefix: str | None = None, index: str | None = None, offset: int = 0,
-        limit: int = 50, forward: bool = True,
+        self,
+        partition: str,
+        *,
+        prefix: str | None = None,
+        index: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        forward: bool = True,
     ) -> list[Item]:
         """Items [offset, offset + limit) of a partition; reads offset + limit items at most."""
         if limit == 0:

@@ -50,11 +50,14 @@ def unmatched(event: dict[str, Any], routes_file: Path) -> dict[str, Any]:
     allowed = sorted({m for pattern, methods in _routes(routes_file) if pattern.match(path) for m in methods})
     error: PanelistError
     if allowed and method != "OPTIONS":
-        error = MethodNotAllowed(f"Method {method} is not allowed on {path}; use {', '.join(allowed)}",
-                                 allow=allowed)
+        error = MethodNotAllowed(f"Method {method} is not allowed on {path}; use {', '.join(allowed)}", allow=allowed)
         headers = {"Content-Type": "application/json", "Allow": ", ".join(allowed)}
     else:
         error = NotFound(f"No route for {method} {path}")
         headers = {"Content-Type": "application/json"}
-    return {"statusCode": error.status, "headers": headers, "body": json.dumps(surface_for(path).error_body(error)),
-            "isBase64Encoded": False}
+    return {
+        "statusCode": error.status,
+        "headers": headers,
+        "body": json.dumps(surface_for(path).error_body(error)),
+        "isBase64Encoded": False,
+    }

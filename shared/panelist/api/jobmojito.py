@@ -1,4 +1,4 @@
-"""The JobMojito-style surface: `/job-interview-*`, `/auth/token`; errors are `{"error", "name"}`, 422 on validation."""
+"""The JobMojito-style surface (`/job-interview-*`, `/auth/token`): errors `{"error", "name"}`, 422 on validation."""
 
 from __future__ import annotations
 

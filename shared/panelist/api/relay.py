@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from panelist.api.resolver import Access, PanelistResolver, Surface, lambda_handler
 from panelist.errors import PanelistError
@@ -20,9 +22,24 @@ SURFACE = Surface("relay", _error_body)
 resolver = partial(PanelistResolver, SURFACE)
 
 
-def page(total: int, limit: int, offset: int) -> dict[str, Any]:
-    """The seed's Pagination object."""
-    return {"total": total, "limit": limit, "offset": offset, "has_more": offset + limit < total}
+Limit = Annotated[int, Query(ge=1, le=100, description="Number of results (default 50, max 100)")]
+Offset = Annotated[int, Query(ge=0, description="Pagination offset (default 0)")]
 
 
-__all__ = ["Access", "lambda_handler", "page", "resolver"]
+def listing(name: str, items: list[Any], *, total: int, limit: int, offset: int) -> dict[str, Any]:
+    """A list response: `{name: [...], total, limit, offset}` plus the seed's `pagination` object."""
+    return {
+        name: items,
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "pagination": {
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "has_more": offset + len(items) < total,
+        },
+    }
+
+
+__all__ = ["Access", "Limit", "Offset", "lambda_handler", "listing", "resolver"]

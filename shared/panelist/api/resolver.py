@@ -6,7 +6,7 @@ A surface (Xobin, JobMojito or InterviewRelay) only decides how an error looks o
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -87,7 +87,7 @@ _BOUNDS = {
 def _expected(error: dict[str, Any]) -> str:
     if error["type"] in _BOUNDS:
         return _BOUNDS[error["type"]].format(**error.get("ctx", {}))
-    return _EXPECTED.get(error["type"], error["type"])
+    return _EXPECTED.get(error["type"], str(error["type"]))
 
 
 def validation_error(exc: RequestValidationError, status: int) -> PanelistError:
@@ -102,7 +102,7 @@ def validation_error(exc: RequestValidationError, status: int) -> PanelistError:
     return kind(message, field=field, expected=_expected(error))
 
 
-def check_body(event: dict[str, Any]) -> None:
+def check_body(event: Mapping[str, Any]) -> None:
     """Refuse, before any route runs, a body that is too large or is not a JSON object."""
     body = event.get("body")
     if not body:
@@ -119,7 +119,9 @@ def check_body(event: dict[str, Any]) -> None:
         raise BadRequest(f"Request body is not valid JSON: {exc}", field="body", expected="a JSON object") from None
     if not isinstance(parsed, dict):
         raise BadRequest(
-            f"Request body must be a JSON object, not {type(parsed).__name__}", field="body", expected="a JSON object"
+            f"Request body must be a JSON object, not {type(parsed).__name__}",
+            field="body",
+            expected="a JSON object",
         )
 
 
@@ -154,7 +156,7 @@ class PanelistResolver(APIGatewayHttpResolver):
         metrics.add_metric(name="ClientError" if exc.status < 500 else "ServerError", unit=MetricUnit.Count, value=1)
         return Response(exc.status, content_types.APPLICATION_JSON, json.dumps(self.surface.error_body(exc)), headers)
 
-    def _authenticate(self, event: dict[str, Any]) -> Principal | None:
+    def _authenticate(self, event: Mapping[str, Any]) -> Principal | None:
         if self.access is Access.public:
             return None
         authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
@@ -167,14 +169,18 @@ class PanelistResolver(APIGatewayHttpResolver):
             raise Forbidden("This route needs an admin key of the organization")
         return principal
 
-    def resolve(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             self._principal = self._authenticate(event)
             check_body(event)
         except PanelistError as exc:
             response = self.error_response(exc)
-            return {"statusCode": response.status_code, "headers": response.headers, "body": response.body,
-                    "isBase64Encoded": False}
+            return {
+                "statusCode": response.status_code,
+                "headers": response.headers,
+                "body": response.body,
+                "isBase64Encoded": False,
+            }
         return super().resolve(event, context)
 
     def base_url(self) -> str:

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from panelist.models.common import Entity
+from panelist.models.common import Entity, Input, Output, Timestamp
 
 
 class Project(Entity):
@@ -58,3 +58,15 @@ class Invite(Entity):
     session_id: str | None = None
     expires_at: datetime
     created_at: datetime
+
+
+class ProjectCreate(Input):
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class ProjectOut(Output):
+    id: str
+    name: str
+    description: str | None
+    created_at: Timestamp

@@ -87,7 +87,7 @@ class AccessTokenRequest(Input):
 
 class AccessTokenOut(Output):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int
     expires_at: Timestamp
     organization_id: str

@@ -1,0 +1,43 @@
+# The two commands a new machine needs: `make serve` and `make test`. Both bootstrap uv through pip
+# into .tools/ and the locked environment into .venv/ on first use; nothing else has to be installed.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+
+.PHONY: serve test lint typecheck unit generate bench clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+serve: .venv/.synced
+	$(UV) run --frozen panelist serve --demo $(ARGS)
+
+test: lint typecheck .venv/.synced
+	$(UV) run --frozen pytest -n 2 --dist loadgroup $(ARGS)
+
+lint: .venv/.synced
+	$(UV) run --frozen cfn-lint template.yaml
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+typecheck: .venv/.synced
+	$(UV) run --frozen mypy
+
+# Regenerate what is derived from other files (tests fail when these drift):
+#   shared/requirements.txt from uv.lock, functions/route_not_found/routes.json from template.yaml.
+generate: .venv/.synced
+	$(UV) export --frozen --no-dev --no-emit-project --no-header --format requirements-txt -o shared/requirements.txt
+	$(UV) run --frozen panelist routes --json > functions/route_not_found/routes.json
+
+bench: .venv/.synced
+	$(UV) run --frozen python bench/run.py
+
+clean:
+	rm -rf .tools .venv .aws-sam .panelist

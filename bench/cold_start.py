@@ -1,0 +1,93 @@
+"""Cold start: importing each handler module in a fresh interpreter, against the platform's floor.
+
+The floor is what any Powertools HTTP handler pays before doing anything: importing boto3 and
+creating a DynamoDB client, Powertools Logger, Tracer and Metrics, and an
+APIGatewayHttpResolver(enable_validation=True). Target: every non-PDF handler <= 1.25x the floor.
+Each figure is the median of RUNS fresh interpreters, measured inside the interpreter (its own
+start-up excluded); bytecode is compiled beforehand, as the layer ships it.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNS = 9
+TARGET = 1.25
+PDF_FUNCTIONS: set[str] = set()  # functions that carry the PDF layer (WeasyPrint) are measured, not held to it
+
+FLOOR = """
+import time
+t = time.perf_counter()
+import boto3
+boto3.client("dynamodb")
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+Logger(); Tracer(); Metrics()
+APIGatewayHttpResolver(enable_validation=True)
+print(time.perf_counter() - t)
+"""
+
+HANDLER = """
+import importlib.util, sys, time
+path = sys.argv[1]
+t = time.perf_counter()
+spec = importlib.util.spec_from_file_location("app", path)
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+assert callable(module.handler)
+print(time.perf_counter() - t)
+"""
+
+ENV = {
+    **os.environ,
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "PANELIST_STAGE": "bench",
+    "PANELIST_TABLE": "panelist-bench",
+    "PANELIST_BUCKET": "panelist-bench",
+    "PANELIST_SECRET_ID": "panelist/bench/keys",
+    "POWERTOOLS_SERVICE_NAME": "panelist",
+    "POWERTOOLS_METRICS_NAMESPACE": "Panelist",
+}
+
+
+def _seconds(code: str, *args: str, env: dict[str, str] = ENV) -> float:
+    out = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def _median(code: str, *args: str) -> float:
+    _seconds(code, *args)  # compile bytecode once, as the layer ships it
+    return statistics.median(_seconds(code, *args) for _ in range(RUNS))
+
+
+def main() -> int:
+    floor = _median(FLOOR)
+    print(f"cold start: platform floor {floor * 1000:.0f} ms (median of {RUNS})")
+    worst = 0.0
+    for app in sorted(ROOT.glob("functions/*/app.py")):
+        name = app.parent.name
+        ratio = _median(HANDLER, str(app)) / floor
+        held = name not in PDF_FUNCTIONS
+        worst = max(worst, ratio) if held else worst
+        flag = "" if not held else ("ok" if ratio <= TARGET else "OVER TARGET")
+        print(f"  {name:28} {ratio * floor * 1000:6.0f} ms  {ratio:4.2f}x floor  {flag}")
+    print(f"cold start: worst non-PDF handler {worst:.2f}x the floor (target <= {TARGET}x)")
+    with tempfile.TemporaryDirectory() as empty:  # no bytecode anywhere: what a layer without .pyc costs
+        no_pyc = {**ENV, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": empty}
+        app = str(ROOT / "functions/create_organization/app.py")
+        cold = statistics.median(_seconds(HANDLER, app, env=no_pyc) for _ in range(3))
+        warm = _median(HANDLER, app)
+    print(f"cold start without .pyc (create_organization): {cold * 1000:.0f} ms, {cold / warm:.1f}x slower")
+    return 0 if worst <= TARGET else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

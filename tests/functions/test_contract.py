@@ -1,0 +1,119 @@
+"""The template, the handlers, the sample events and the tests agree with each other."""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from panelist.models.common import now
+from panelist.models.organizations import Organization, Plan
+from panelist.organizations import _item
+from panelist.storage import table
+from tests.functions.conftest import ROOT, invoke, sample_event
+
+TESTS = Path(__file__).resolve().parent
+
+
+def _function_dirs(template) -> dict[str, str]:
+    return {f.logical_id: f.code_dir.name for f in template.functions.values()}
+
+
+def test_every_function_has_a_handler_and_a_sample_event(template):
+    for logical_id, folder in _function_dirs(template).items():
+        assert (ROOT / "functions" / folder / "app.py").is_file(), logical_id
+        assert (ROOT / "events" / f"{folder}.json").is_file(), f"events/{folder}.json is missing"
+        assert logical_id == "".join(w.capitalize() for w in folder.split("_")) + "Function", logical_id
+
+
+def test_every_route_has_a_test_module(template):
+    for route in template.routes:
+        folder = template.functions[route.function].code_dir.name
+        assert any(TESTS.glob(f"test_{folder}.py")) or any(
+            f'api("{folder}"' in p.read_text() for p in TESTS.glob("test_*.py")
+        ), f"no test calls {folder} ({route.method} {route.path})"
+
+
+def test_every_sample_event_is_a_request_its_route_accepts(template):
+    for route in template.routes:
+        event = sample_event(template.functions[route.function].code_dir.name)
+        if route.path == "$default":
+            assert event["routeKey"] == "$default"
+            continue
+        assert event["routeKey"] == f"{route.method} {route.path}"
+        assert event["requestContext"]["http"]["method"] == route.method
+
+
+def test_no_sample_event_or_function_is_left_over(template):
+    folders = set(_function_dirs(template).values())
+    assert {p.stem for p in (ROOT / "events").glob("*.json")} == folders
+    assert {p.parent.name for p in (ROOT / "functions").glob("*/app.py")} == folders
+
+
+def test_the_fallback_route_table_matches_the_template(template):
+    table = json.loads((ROOT / "functions/route_not_found/routes.json").read_text())
+    expected: dict[str, list[str]] = {}
+    for route in template.routes:
+        if route.path != "$default":
+            expected.setdefault(route.path, []).append(route.method)
+    assert table == {path: sorted(methods) for path, methods in sorted(expected.items())}, "run `make generate`"
+
+
+def test_the_layer_requirements_match_the_lockfile():
+    uv = os.environ.get("UV") or shutil.which("uv") or str(ROOT / ".tools/bin/uv")
+    exported = subprocess.run(
+        [
+            uv,
+            "export",
+            "--frozen",
+            "--no-dev",
+            "--no-emit-project",
+            "--no-header",
+            "--format",
+            "requirements-txt",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert (ROOT / "shared/requirements.txt").read_text() == exported, "run `make generate`"
+
+
+@pytest.fixture
+def sample_tenant(emulated):
+    """The organization and key the sample events name, so every sample can succeed."""
+    ctx = sample_event("create_project")["requestContext"]["authorizer"]["lambda"]
+    org = Organization(
+        id=ctx["organization_id"],
+        name="Sample",
+        slug="sample",
+        plan=Plan.professional,
+        created_at=now(),
+        updated_at=now(),
+    )
+    table().put(_item(org))
+    table().put(
+        {
+            "PK": f"ORG#{org.id}",
+            "SK": f"APIKEY#{ctx['key_id']}",
+            "id": ctx["key_id"],
+            "organization_id": org.id,
+            "name": "sample",
+            "role": "admin",
+            "prefix": "pnl_sample",
+            "key_hash": "0" * 64,
+            "created_at": now().isoformat(),
+        }
+    )
+
+
+def test_every_sample_event_succeeds_against_its_handler(template, sample_tenant):
+    for route in template.routes:
+        folder = template.functions[route.function].code_dir.name
+        if route.path == "$default":
+            continue
+        response = invoke(folder, sample_event(folder))
+        assert 200 <= response["statusCode"] < 300, (folder, response["body"])

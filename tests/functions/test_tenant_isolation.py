@@ -1,0 +1,65 @@
+"""Organization B's keys never reach organization A's data, route by route.
+
+Every route whose path takes an id has a row here (a test fails when one is missing). A tenant
+route answers B with 404, exactly as for an id that does not exist; a platform-admin route answers
+any organization key with 403. List routes have rows too: B's list never shows A's items.
+"""
+
+import pytest
+
+from panelist.models.campaigns import ProjectCreate
+from panelist.projects import create_project
+
+
+def _admin_path(tenant_a, suffix=""):
+    return f"/api/admin/organizations/{tenant_a.id}/api-keys{suffix}"
+
+
+# function -> (call as B on A's resource, expected status, what must not leak)
+ROWS = {
+    "create_api_key": lambda api, a, b: api(
+        "create_api_key",
+        path=_admin_path(a),
+        path_params={"id": a.id},
+        body={"name": "x"},
+        headers=b.as_admin(),
+    ),
+    "list_api_keys": lambda api, a, b: api(
+        "list_api_keys", path=_admin_path(a), path_params={"id": a.id}, headers=b.as_admin()
+    ),
+    "revoke_api_key": lambda api, a, b: api(
+        "revoke_api_key",
+        path=_admin_path(a, f"/{a.member_key_id}"),
+        path_params={"id": a.id, "key_id": a.member_key_id},
+        headers=b.as_admin(),
+    ),
+}
+PLATFORM_SCOPED = {"create_api_key", "list_api_keys", "revoke_api_key"}
+LISTS = {
+    "list_projects": lambda api, a, b: (
+        create_project(a.id, ProjectCreate(name="A only")).id,
+        api("list_projects", query={}, headers=b.as_member()).body["projects"],
+    ),
+}
+
+
+def test_every_route_with_an_id_or_a_list_has_a_row(template):
+    for route in template.routes:
+        folder = template.functions[route.function].code_dir.name
+        if "{" in route.path:
+            assert folder in ROWS, f"{route.method} {route.path} needs a tenant-isolation row"
+        if folder.startswith("list_") and "{" not in route.path and not route.path.startswith("/api/admin/"):
+            assert folder in LISTS, f"{route.method} {route.path} needs a tenant-isolation list row"
+
+
+@pytest.mark.parametrize("function", sorted(ROWS))
+def test_b_cannot_reach_a_resource_of_a(api, tenant_a, tenant_b, function):
+    reply = ROWS[function](api, tenant_a, tenant_b)
+    assert reply.status == (403 if function in PLATFORM_SCOPED else 404), reply.body
+    assert tenant_a.id not in str(reply.body)
+
+
+@pytest.mark.parametrize("function", sorted(LISTS))
+def test_b_never_lists_a_resource_of_a(api, tenant_a, tenant_b, function):
+    a_id, listed = LISTS[function](api, tenant_a, tenant_b)
+    assert a_id not in str(listed)
