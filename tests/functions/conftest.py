@@ -1,64 +1,25 @@
-"""Handlers invoked as API Gateway would invoke them, on moto resources created from template.yaml.
-
-`api(function, path=..., body=..., headers=...)` starts from the function's sample in events/,
-runs the real authorizer on the request's headers, then the handler, and returns the response.
-"""
+"""Fixtures: emulated AWS from template.yaml, an `api` caller, tenants and the platform admin."""
 
 from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from panelist import auth, aws, signing
-from panelist.api_keys import create_api_key
-from panelist.models.organizations import ApiKeyCreate, OrganizationCreate, Plan, Role
-from panelist.organizations import create_organization
 from panelist_local.emulator import provision
-from panelist_local.handlers import load_handler
 from panelist_local.template import Template
-
-ROOT = Path(__file__).resolve().parents[2]
-PLATFORM_ADMIN_KEY = "platform-admin-test-key-0123456789"
-
-
-class LambdaContext:
-    function_name = "test"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
-    aws_request_id = "00000000-0000-0000-0000-000000000000"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 29_000
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any
-    headers: dict[str, str]
-
-
-def sample_event(function: str) -> dict[str, Any]:
-    return json.loads((ROOT / "events" / f"{function}.json").read_text())
-
-
-def invoke(function: str, event: dict[str, Any]) -> Any:
-    return load_handler(ROOT / "functions" / function)(event, LambdaContext())
+from tests.functions.harness import PLATFORM_ADMIN_KEY, ROOT, Reply, Tenant, invoke, make_tenant, sample_event
 
 
 @pytest.fixture(scope="session")
 def template() -> Template:
-    return Template.load(ROOT / "template.yaml")
+    return Template.load(ROOT / "template.yaml", {"Stage": "test"})
 
 
 @pytest.fixture
@@ -68,11 +29,7 @@ def emulated(template):
         aws.reset()
         parameters.clear_caches()
         auth._cache.clear()
-        provision(template)
-        secret_id = boto3.client("secretsmanager").describe_secret(SecretId="panelist/test/keys")["ARN"]
-        boto3.client("secretsmanager").put_secret_value(
-            SecretId=secret_id, SecretString=signing.new_secret_value(PLATFORM_ADMIN_KEY)
-        )
+        provision(template, secret_value=lambda: signing.new_secret_value(PLATFORM_ADMIN_KEY))
         yield
         aws.reset()
         parameters.clear_caches()
@@ -115,28 +72,6 @@ def api(emulated):
         return Reply(result["statusCode"], json.loads(text), result.get("headers") or {})
 
     return call
-
-
-@dataclass
-class Tenant:
-    id: str
-    admin_key: str
-    member_key: str
-    admin_key_id: str
-    member_key_id: str
-
-    def as_admin(self) -> dict[str, str]:
-        return {"authorization": f"Bearer {self.admin_key}"}
-
-    def as_member(self) -> dict[str, str]:
-        return {"apikey": self.member_key}
-
-
-def make_tenant(name: str, plan: Plan = Plan.professional) -> Tenant:
-    org = create_organization(OrganizationCreate(name=name, plan=plan))
-    admin, admin_secret = create_api_key(org.id, ApiKeyCreate(name="admin", role=Role.admin))
-    member, member_secret = create_api_key(org.id, ApiKeyCreate(name="member", role=Role.member))
-    return Tenant(org.id, admin_secret, member_secret, admin.id, member.id)
 
 
 @pytest.fixture

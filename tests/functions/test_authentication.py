@@ -19,6 +19,7 @@ def _probe(app, path: str, headers: dict[str, str]) -> tuple[int, dict]:
         "body": None,
         "requestContext": {
             "http": {"method": "GET", "path": path},
+            "stage": "$default",
             "authorizer": {"lambda": auth.authorize({"headers": headers})["context"]},
         },
     }

@@ -10,7 +10,7 @@ import pytest
 
 from panelist import signing
 from panelist.errors import ConfigurationError
-from tests.functions.conftest import invoke
+from tests.functions.harness import invoke
 
 SECRET = "panelist/test/keys"
 
@@ -32,7 +32,9 @@ def _rotate(steps=("createSecret", "setSecret", "testSecret", "finishSecret")) -
 
 
 def _current() -> dict:
-    return json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=SECRET)["SecretString"])
+    return json.loads(
+        boto3.client("secretsmanager").get_secret_value(SecretId=SECRET, VersionStage="AWSCURRENT")["SecretString"]
+    )
 
 
 def test_rotation_adds_an_active_key_and_old_tokens_still_verify(emulated):

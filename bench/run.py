@@ -1,0 +1,13 @@
+"""Run every benchmark and print its figures (`make bench`); exit non-zero if one misses its target."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import cold_start  # noqa: E402
+import serve_ready  # noqa: E402
+
+if __name__ == "__main__":
+    results = [cold_start.main(), serve_ready.main()]
+    raise SystemExit(max(results))
