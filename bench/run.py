@@ -5,8 +5,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import cold_start  # noqa: E402
-import serve_ready  # noqa: E402
+import cold_start
+import serve_ready
 
 if __name__ == "__main__":
     results = [cold_start.main(), serve_ready.main()]

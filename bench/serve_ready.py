@@ -27,10 +27,11 @@ def _answers(state_file: Path) -> bool:
     if not state_file.exists():
         return False
     state = json.loads(state_file.read_text())
-    request = urllib.request.Request(state["base_url"] + "/api/projects",
-                                     headers={"apiKey": state["demo"]["member_key"]})
+    request = urllib.request.Request(
+        state["base_url"] + "/api/projects", headers={"apiKey": state["demo"]["member_key"]}
+    )
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(request, timeout=5) as response:
             return response.status == 200
     except (urllib.error.URLError, ConnectionError):
         return False
@@ -41,8 +42,20 @@ def one_run() -> float:
         state_file = Path(folder) / "local.json"
         started = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, "-m", "panelist_local.cli", "serve", "--demo", "--port", "0", "--state-file",
-             str(state_file)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "panelist_local.cli",
+                "serve",
+                "--demo",
+                "--port",
+                "0",
+                "--state-file",
+                str(state_file),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             while not _answers(state_file):
@@ -58,8 +71,10 @@ def one_run() -> float:
 def main() -> int:
     times = [one_run() for _ in range(RUNS)]
     median = statistics.median(times)
-    print(f"serve --demo ready: median {median:.2f} s (min {min(times):.2f}, max {max(times):.2f}, "
-          f"{RUNS} runs; target <= {TARGET:.0f} s)")
+    print(
+        f"serve --demo ready: median {median:.2f} s (min {min(times):.2f}, max {max(times):.2f}, "
+        f"{RUNS} runs; target <= {TARGET:.0f} s)"
+    )
     return 0 if median <= TARGET else 1
 
 

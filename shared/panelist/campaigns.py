@@ -18,8 +18,9 @@ def invite_lookup_pk(token: str) -> str:
 def save_new_campaign(campaign: Campaign) -> None:
     pk = org_pk(campaign.organization_id)
     table().transact(
-        put_op({"PK": pk, "SK": PREFIX + campaign.id, "type": "Campaign", **campaign.model_dump(mode="json")},
-               unique=True),
+        put_op(
+            {"PK": pk, "SK": PREFIX + campaign.id, "type": "Campaign", **campaign.model_dump(mode="json")}, unique=True
+        ),
         counter_op(pk, "campaigns"),
     )
 
@@ -35,9 +36,17 @@ def invite_ops(invite: Invite) -> list[Item]:
     """Writes that add one invite to its campaign: the invite, its token lookup, the campaign counter."""
     pk = org_pk(invite.organization_id)
     return [
-        put_op({"PK": pk, "SK": INVITE_PREFIX + invite.id, "type": "Invite", **invite.model_dump(mode="json")},
-               unique=True),
-        put_op({"PK": invite_lookup_pk(invite.token), "SK": "INVITE", "organization_id": invite.organization_id,
-                "invite_id": invite.id}, unique=True),
+        put_op(
+            {"PK": pk, "SK": INVITE_PREFIX + invite.id, "type": "Invite", **invite.model_dump(mode="json")}, unique=True
+        ),
+        put_op(
+            {
+                "PK": invite_lookup_pk(invite.token),
+                "SK": "INVITE",
+                "organization_id": invite.organization_id,
+                "invite_id": invite.id,
+            },
+            unique=True,
+        ),
         update_op(pk, PREFIX + invite.campaign_id, "ADD invites_sent :one", condition="attribute_exists(PK)", one=1),
     ]

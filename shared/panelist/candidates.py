@@ -15,8 +15,14 @@ def file_key(organization_id: str, candidate_id: str, name: str) -> str:
 
 def save_candidate(candidate: Candidate) -> None:
     table().transact(
-        put_op({"PK": org_pk(candidate.organization_id), "SK": PREFIX + candidate.id, "type": "Candidate",
-                **candidate.model_dump(mode="json")})
+        put_op(
+            {
+                "PK": org_pk(candidate.organization_id),
+                "SK": PREFIX + candidate.id,
+                "type": "Candidate",
+                **candidate.model_dump(mode="json"),
+            }
+        )
     )
 
 

@@ -20,8 +20,10 @@ def save_new_interview(interview: Interview) -> Interview:
     interview = interview.model_copy(update={"number": number})
     pk = org_pk(interview.organization_id)
     table().transact(
-        put_op({"PK": pk, "SK": PREFIX + interview.id, "type": "Interview", **interview.model_dump(mode="json")},
-               unique=True),
+        put_op(
+            {"PK": pk, "SK": PREFIX + interview.id, "type": "Interview", **interview.model_dump(mode="json")},
+            unique=True,
+        ),
         put_op({"PK": pk, "SK": number_sk(number), "interview_id": interview.id}, unique=True),
         counter_op(pk, "interviews"),
     )

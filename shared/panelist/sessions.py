@@ -15,8 +15,12 @@ def number_sk(number: int) -> str:
 
 
 def session_item(session: Session) -> Item:
-    return {"PK": org_pk(session.organization_id), "SK": PREFIX + session.id, "type": "Session",
-            **session.model_dump(mode="json")}
+    return {
+        "PK": org_pk(session.organization_id),
+        "SK": PREFIX + session.id,
+        "type": "Session",
+        **session.model_dump(mode="json"),
+    }
 
 
 def save_new_session(session: Session, *, counts_as: tuple[str, ...] = ()) -> Session:
@@ -31,8 +35,9 @@ def save_new_session(session: Session, *, counts_as: tuple[str, ...] = ()) -> Se
     ]
     if session.campaign_id and counts_as:
         expression = "ADD " + ", ".join(f"{name} :one" for name in counts_as)
-        ops.append(update_op(pk, f"CAMPAIGN#{session.campaign_id}", expression, condition="attribute_exists(PK)",
-                             one=1))
+        ops.append(
+            update_op(pk, f"CAMPAIGN#{session.campaign_id}", expression, condition="attribute_exists(PK)", one=1)
+        )
     table().transact(*ops)
     return session
 

@@ -81,7 +81,10 @@ def new_secret_value(platform_admin_key: str | None = None) -> str:
 def key_ring(*, refresh: bool = False) -> KeyRing:
     # AWSCURRENT is the default on AWS; naming it keeps moto (whose default lags a rotation) in step.
     value = parameters.get_secret(
-        get_settings().secret_id, transform="json", max_age=SECRET_CACHE_SECONDS, force_fetch=refresh,
+        get_settings().secret_id,
+        transform="json",
+        max_age=SECRET_CACHE_SECONDS,
+        force_fetch=refresh,
         VersionStage="AWSCURRENT",
     )
     return KeyRing.from_secret(value)

@@ -19,7 +19,7 @@ from tests.functions.harness import PLATFORM_ADMIN_KEY, ROOT, Reply, Tenant, inv
 
 @pytest.fixture(scope="session")
 def template() -> Template:
-    return Template.load(ROOT / "template.yaml", {"Stage": "test"})
+    return Template.load(ROOT / "template.yaml", {"Stage": "test"}, local=True)
 
 
 @pytest.fixture

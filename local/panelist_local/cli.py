@@ -1,0 +1,230 @@
+"""The `panelist` command: run the app locally, invoke one function, fire schedules, read mail."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import traceback
+import urllib.error
+import urllib.request
+from contextlib import redirect_stdout
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from panelist_local.emulator import CREDENTIALS, MOTO_CONFIG, LambdaBridge, provision
+from panelist_local.handlers import Handlers
+from panelist_local.runtime import (
+    DEFAULT_STATE_FILE,
+    EnvironmentPatch,
+    LocalRuntime,
+    StartError,
+    configure_logging,
+    local_environment,
+)
+from panelist_local.template import Template, TemplateError
+
+
+class CliError(Exception):
+    """A one-line reason to stop, printed as `panelist: <reason>` (exit status 2)."""
+
+
+def find_repo_root(start: Path | None = None) -> Path:
+    """The nearest folder holding template.yaml, from the working directory up, else this checkout."""
+    start = (start or Path.cwd()).resolve()
+    for folder in (start, *start.parents, Path(__file__).resolve().parents[2]):
+        if (folder / "template.yaml").is_file():
+            return folder
+    raise CliError("no template.yaml in this folder or above")
+
+
+def _state_file(args: argparse.Namespace, root: Path) -> Path:
+    return Path(args.state_file) if args.state_file else root / DEFAULT_STATE_FILE
+
+
+def _http(method: str, url: str, timeout: float = 30) -> tuple[int, Any]:
+    if not url.startswith("http://"):
+        raise CliError(f"unexpected runtime URL {url!r}")
+    request = urllib.request.Request(url, method=method)  # noqa: S310 - http:// checked above
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+def running_state(state_file: Path) -> dict[str, Any] | None:
+    """The state of the runtime that wrote `state_file`, if it is still answering."""
+    try:
+        state = json.loads(state_file.read_text())
+        status, _ = _http("GET", f"{state['base_url']}/_panelist/health", timeout=2)
+    except (OSError, ValueError, KeyError, TypeError, CliError):
+        return None
+    return state if status == 200 else None
+
+
+def _require_runtime(args: argparse.Namespace) -> dict[str, Any]:
+    state = running_state(_state_file(args, find_repo_root()))
+    if state is None:
+        raise CliError("no local runtime is running (start one with `panelist serve`)")
+    return state
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, default=str))
+
+
+# ------------------------------------------------------------------ commands
+
+
+def serve(args: argparse.Namespace) -> int:
+    root = find_repo_root()
+    configure_logging()
+    stop = threading.Event()
+    previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGINT, signal.SIGTERM)}
+    runtime = LocalRuntime(root, args.host, args.port, args.demo, _state_file(args, root))
+    try:
+        runtime.start()
+        while not stop.wait(1):
+            pass
+    except (StartError, TemplateError) as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        runtime.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0
+
+
+def invoke(args: argparse.Namespace) -> int:
+    """Run one function on an event, like `sam local invoke`; its logs go to stderr, its result to stdout.
+
+    The function works against the running runtime's emulator when there is one, else against a
+    throwaway in-memory emulator provisioned from the template.
+    """
+    root = find_repo_root()
+    template = Template.load(root / "template.yaml", local=True)
+    fn = template.function(args.function)
+    if args.event == "-":
+        event = json.load(sys.stdin)
+    else:
+        event = json.loads(Path(args.event).read_text()) if args.event else {}
+    state = running_state(_state_file(args, root))
+    stdout = sys.stdout
+    environment = EnvironmentPatch()
+    try:
+        with redirect_stdout(sys.stderr):
+            if state is not None:
+                port = state["emulator_url"].rsplit(":", 1)[1]
+                emulator = {**CREDENTIALS, "AWS_ENDPOINT_URL": state["emulator_url"], "MOTO_PORT": port}
+                environment.apply(local_environment(fn.environment, emulator))
+                ok, result = _run(Handlers(template), fn.logical_id, event)
+            else:
+                ok, result = _run_ephemeral(template, fn.logical_id, event, environment)
+    finally:
+        environment.restore()
+    print(json.dumps(result, indent=2, default=str), file=stdout)
+    return 0 if ok else 1
+
+
+def _run(handlers: Handlers, logical_id: str, event: Any) -> tuple[bool, Any]:
+    try:
+        return True, handlers.invoke(logical_id, event)
+    except Exception as exc:
+        traceback.print_exc()
+        return False, {"errorMessage": str(exc), "errorType": type(exc).__name__}
+
+
+def _run_ephemeral(template: Template, logical_id: str, event: Any, environment: EnvironmentPatch) -> tuple[bool, Any]:
+    from moto import mock_aws  # takes about a second: only this command needs it
+
+    with mock_aws(config=MOTO_CONFIG):
+        emulator = {**CREDENTIALS, "AWS_ENDPOINT_URL": None}  # mock_aws intercepts the default endpoints
+        environment.apply(local_environment(template.functions[logical_id].environment, emulator))
+        handlers = Handlers(template)
+        with LambdaBridge(template, handlers.invoke):
+            provision(template)
+            return _run(handlers, logical_id, event)
+
+
+def schedule_run(args: argparse.Namespace) -> int:
+    state = _require_runtime(args)
+    status, body = _http("POST", f"{state['base_url']}/_panelist/schedules/{quote(args.name, safe='')}")
+    _print_json(body)
+    return 0 if status < 400 else 1
+
+
+def mail(args: argparse.Namespace) -> int:
+    state = _require_runtime(args)
+    _, body = _http("GET", f"{state['base_url']}/_panelist/mail")
+    _print_json(body["messages"])
+    return 0
+
+
+def routes(args: argparse.Namespace) -> int:
+    template = Template.load(find_repo_root() / "template.yaml", local=True)
+    if args.json:
+        print(json.dumps(template.route_table(), indent=2))
+        return 0
+    for route in sorted(template.all_routes, key=lambda r: (r.path == "$default", r.path, r.method)):
+        auth = route.authorizer.name if route.authorizer else "none"
+        print(f"{route.method:<7} {route.path:<55} {route.function:<32} auth: {auth}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--state-file",
+        help=f"where a running runtime's URLs and keys are (default: {DEFAULT_STATE_FILE} "
+        "in the folder of template.yaml)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="panelist", description="Panelist on this machine: no Docker, no AWS account."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve_parser = commands.add_parser("serve", parents=[common], help="run the whole app locally")
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8787, help="0 picks a free port")
+    serve_parser.add_argument("--demo", action="store_true", help="create a demo organization and keys")
+    serve_parser.set_defaults(run=serve)
+
+    invoke_parser = commands.add_parser("invoke", parents=[common], help="run one function on an event")
+    invoke_parser.add_argument(
+        "function", help="logical id (CreateOrganizationFunction) or folder (create_organization)"
+    )
+    invoke_parser.add_argument("--event", help="event JSON file, - for stdin (default: {})")
+    invoke_parser.set_defaults(run=invoke)
+
+    schedule_parser = commands.add_parser("schedule", help="scheduled events of the running runtime")
+    schedule_commands = schedule_parser.add_subparsers(dest="action", required=True)
+    run_parser = schedule_commands.add_parser("run", parents=[common], help="fire a schedule now")
+    run_parser.add_argument("name", help="the schedule's Name or event key")
+    run_parser.set_defaults(run=schedule_run)
+
+    mail_parser = commands.add_parser("mail", parents=[common], help="print the mail the running runtime sent")
+    mail_parser.set_defaults(run=mail)
+
+    routes_parser = commands.add_parser("routes", parents=[common], help="print the HTTP routes of template.yaml")
+    routes_parser.add_argument(
+        "--json", action="store_true", help="{path: [methods]} (functions/route_not_found/routes.json)"
+    )
+    routes_parser.set_defaults(run=routes)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (CliError, TemplateError, StartError) as exc:
+        print(f"panelist: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
