@@ -93,3 +93,11 @@ def test_bad_bodies_are_refused_with_a_clear_error(client, served, raw, status):
     assert reply.status == status
     assert reply.json["error"]["details"]["field"] == "body"
     assert "Traceback" not in reply.raw.decode()
+
+
+def test_json_sent_with_a_form_content_type_is_read_as_json(client, served):
+    headers = {"apiKey": served["demo"]["member_key"], "Content-Type": "application/x-www-form-urlencoded"}
+    reply = client.request("POST", "/auth/token", raw=b'{"expires_in": 5}', headers=headers)
+    assert reply.status == 422
+    assert reply.json == {"error": "expires_in: Input should be greater than or equal to 60", "name": "expires_in"}
+    assert client.request("POST", "/auth/token", raw=b'{"expires_in": 60}', headers=headers).json["expires_in"] == 60

@@ -1,11 +1,12 @@
 """Bodies are checked before any route runs; validation errors name the field in every surface."""
 
+import base64
 import json
 
 import pytest
 
 from panelist.api import jobmojito, relay, xobin
-from panelist.api.resolver import MAX_BODY_BYTES, check_body
+from panelist.api.resolver import MAX_BODY_BYTES, json_request
 from panelist.errors import BadRequest, PayloadTooLarge
 
 
@@ -29,20 +30,28 @@ def _event(body, method="POST", content_type="application/json", b64=False):
 )
 def test_bodies_that_are_not_json_objects_are_refused_naming_the_problem(body, problem):
     with pytest.raises(BadRequest, match=problem) as caught:
-        check_body(_event(body))
+        json_request(_event(body))
     assert caught.value.field == "body"
 
 
 def test_bodies_over_one_mebibyte_are_refused():
     with pytest.raises(PayloadTooLarge):
-        check_body(_event(json.dumps({"x": "a" * MAX_BODY_BYTES})))
-    check_body(_event(json.dumps({"x": "a" * (MAX_BODY_BYTES - 100)})))
+        json_request(_event(json.dumps({"x": "a" * MAX_BODY_BYTES})))
+    json_request(_event(json.dumps({"x": "a" * (MAX_BODY_BYTES - 100)})))
 
 
-def test_non_json_uploads_and_bodiless_methods_pass_through():
-    check_body(_event("%PDF-1.7", content_type="application/pdf"))
-    check_body(_event("anything", method="GET"))
-    check_body(_event(None))
+def test_json_bodies_are_json_whatever_the_content_type_says():
+    form = json_request(_event('{"expires_in": 600}', content_type="application/x-www-form-urlencoded"))
+    assert form["headers"] == {"content-type": "application/json"}
+    encoded = json_request(_event(base64.b64encode(b'{"a": 1}').decode(), b64=True))
+    assert (encoded["body"], encoded["isBase64Encoded"]) == ('{"a": 1}', False)
+    with pytest.raises(BadRequest, match="not valid JSON"):
+        json_request(_event("oops", content_type="application/x-www-form-urlencoded"))
+
+
+def test_bodies_of_other_methods_are_only_size_checked():
+    assert json_request(_event("anything", method="GET"))["body"] == "anything"
+    assert json_request(_event(None))["body"] is None
 
 
 def test_each_surface_renders_the_same_error_in_its_own_format():

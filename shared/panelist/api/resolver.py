@@ -5,6 +5,7 @@ A surface (Xobin, JobMojito or InterviewRelay) only decides how an error looks o
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -102,27 +103,35 @@ def validation_error(exc: RequestValidationError, status: int) -> PanelistError:
     return kind(message, field=field, expected=_expected(error))
 
 
-def check_body(event: Mapping[str, Any]) -> None:
-    """Refuse, before any route runs, a body that is too large or is not a JSON object."""
+def json_request(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The event with its body checked, before any route runs: at most 1 MiB, and a JSON object.
+
+    Bodies of POST, PUT and PATCH are JSON whatever Content-Type says (`curl -d` sends a form type),
+    so the event is handed on decoded and marked as JSON.
+    """
     body = event.get("body")
     if not body:
-        return
-    if len(body) * (3 / 4 if event.get("isBase64Encoded") else 1) > MAX_BODY_BYTES:
+        return event
+    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+    if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"Request body is larger than {MAX_BODY_BYTES // 1024} KiB", field="body")
-    method = event.get("requestContext", {}).get("http", {}).get("method", "")
-    content_type = {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get("content-type", "")
-    if method not in _JSON_METHODS or event.get("isBase64Encoded") or (content_type and "json" not in content_type):
-        return
+    if event.get("requestContext", {}).get("http", {}).get("method", "") not in _JSON_METHODS:
+        return event
     try:
-        parsed = json.loads(body)
+        parsed = json.loads(raw)
     except ValueError as exc:
         raise BadRequest(f"Request body is not valid JSON: {exc}", field="body", expected="a JSON object") from None
     if not isinstance(parsed, dict):
         raise BadRequest(
-            f"Request body must be a JSON object, not {type(parsed).__name__}",
-            field="body",
-            expected="a JSON object",
+            f"Request body must be a JSON object, not {type(parsed).__name__}", field="body", expected="a JSON object"
         )
+    headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
+    return {
+        **event,
+        "body": raw.decode(),
+        "isBase64Encoded": False,
+        "headers": {**headers, "content-type": "application/json"},
+    }
 
 
 class PanelistResolver(APIGatewayHttpResolver):
@@ -172,7 +181,7 @@ class PanelistResolver(APIGatewayHttpResolver):
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             self._principal = self._authenticate(event)
-            check_body(event)
+            event = json_request(event)
         except PanelistError as exc:
             response = self.error_response(exc)
             return {
