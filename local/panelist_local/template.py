@@ -614,7 +614,6 @@ class Template:
         }
         others: dict[tuple[str, str], Any] = {
             (QUEUE, "QueueName"): name,
-            (QUEUE, "QueueUrl"): self._ref(logical_id),
             (SECRET, "Id"): self.secret_arn(logical_id) if kind == SECRET else "",
             (BUCKET, "DomainName"): f"{name}.s3.{URL_SUFFIX}",
             (BUCKET, "RegionalDomainName"): f"{name}.s3.{REGION}.{URL_SUFFIX}",
@@ -625,6 +624,8 @@ class Template:
         }
         if attribute == "Arn" and kind in arns:
             return arns[kind]
+        if (kind, attribute) == (QUEUE, "QueueUrl"):
+            return self._ref(logical_id)
         if (kind, attribute) in others:
             return others[(kind, attribute)]
         raise TemplateError(f"!GetAtt {logical_id}.{attribute} ({kind}) is not emulated")

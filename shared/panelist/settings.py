@@ -20,6 +20,9 @@ class Settings(BaseModel):
     secret_id: str = Field(min_length=1)
     public_base_url: str = ""
     ai_provider: Literal["bedrock", "offline"] = "bedrock"
+    bedrock_model_id: str = "anthropic.claude-3-5-haiku-20241022-v1:0"
+    webhook_queue_url: str = ""
+    generation_state_machine_arn: str = ""
     auth_cache_seconds: int = Field(default=30, ge=0, le=300)
     allow_loopback_webhooks: bool = False
 

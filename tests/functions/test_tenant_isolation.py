@@ -5,14 +5,33 @@ route answers B with 404, exactly as for an id that does not exist; a platform-a
 any organization key with 403. List routes have rows too: B's list never shows A's items.
 """
 
+import json
+
 import pytest
 
+from panelist.interviews import save_new_interview
 from panelist.models.campaigns import ProjectCreate
+from panelist.models.common import new_id
+from panelist.models.interviews import Interview
 from panelist.projects import create_project
+from tests.functions.harness import ROOT
 
 
 def _admin_path(tenant_a, suffix=""):
     return f"/api/admin/organizations/{tenant_a.id}/api-keys{suffix}"
+
+
+def _job_of(api, tenant) -> str:
+    """A generation job of `tenant` (one per tenant: the call is idempotent)."""
+    body = {"job_role": "Data Engineer", "job_description": "Spark, Airflow and SQL."}
+    headers = {**tenant.as_member(), "Idempotency-Key": "isolation"}
+    return api("generate_interview", body=body, headers=headers).body["job_id"]
+
+
+def _interview_of(tenant) -> int:
+    event = json.loads((ROOT / "events/persist_interview.json").read_text())
+    draft = Interview.model_validate({**event["interview"], "organization_id": tenant.id, "id": new_id()})
+    return save_new_interview(draft).number
 
 
 # function -> (call as B on A's resource, expected status, what must not leak)
@@ -32,6 +51,18 @@ ROWS = {
         path=_admin_path(a, f"/{a.member_key_id}"),
         path_params={"id": a.id, "key_id": a.member_key_id},
         headers=b.as_admin(),
+    ),
+    "get_task_status": lambda api, a, b: api(
+        "get_task_status",
+        path=f"/api/v2/task-executions/status/{_job_of(api, a)}",
+        path_params={"job_id": _job_of(api, a)},
+        headers=b.as_member(),
+    ),
+    "get_interview_details": lambda api, a, b: api(
+        "get_interview_details",
+        path=f"/api/v2/ai-interviews/details/{_interview_of(a)}",
+        path_params={"ai_interview_id": str(_interview_of(a))},
+        headers=b.as_member(),
     ),
 }
 PLATFORM_SCOPED = {"create_api_key", "list_api_keys", "revoke_api_key"}

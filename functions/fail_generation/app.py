@@ -1,0 +1,8 @@
+from panelist import generation
+from panelist.observability import logger
+
+
+@logger.inject_lambda_context(log_event=False)
+def handler(event, context):
+    logger.append_keys(task_execution_id=event.get("task_id"))
+    return generation.fail(event)

@@ -1,0 +1,118 @@
+"""The generate_interview state machine, run from its ASL by the emulator with the real task handlers."""
+
+import json
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities import parameters
+from moto import mock_aws
+
+from panelist import ai, auth, aws, signing
+from panelist_local.emulator import MOTO_CONFIG, LambdaBridge, provision
+from panelist_local.handlers import Handlers
+from tests.functions.harness import PLATFORM_ADMIN_KEY, make_tenant
+from tests.functions.test_generate_interview import SEED_REQUEST
+from tests.local.support import poll
+
+STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:panelist-test-generate-interview"
+
+
+@pytest.fixture
+def emulated(template):
+    """Emulated AWS whose Step Functions run the template's state machines on the in-process handlers.
+
+    (Overrides conftest's `emulated`, so `api` runs on it.)"""
+    with mock_aws(config=MOTO_CONFIG), LambdaBridge(template, Handlers(template).invoke):
+        aws.reset()
+        parameters.clear_caches()
+        auth._cache.clear()
+        provision(template, secret_value=lambda: signing.new_secret_value(PLATFORM_ADMIN_KEY))
+        yield
+        aws.reset()
+
+
+def _run(api, tenant, body=SEED_REQUEST):
+    job_id = api("generate_interview", body=body, headers=tenant.as_member()).body["job_id"]
+
+    def settled():
+        status = api(
+            "get_task_status",
+            path=f"/api/v2/task-executions/status/{job_id}",
+            path_params={"job_id": job_id},
+            headers=tenant.as_member(),
+        ).body
+        return status if status["status"] in ("completed", "failed") else None
+
+    return job_id, poll(settled, timeout=60)
+
+
+def _webhooks() -> list[dict]:
+    sqs = boto3.client("sqs")
+    queue = sqs.get_queue_url(QueueName="panelist-test-webhooks.fifo")["QueueUrl"]
+    bodies = []
+    while messages := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages"):
+        bodies += [json.loads(m["Body"]) for m in messages]
+        sqs.delete_message_batch(
+            QueueUrl=queue,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+        )
+    return bodies
+
+
+def test_the_seed_example_becomes_an_interview(api):
+    tenant = make_tenant("Acme Labs")
+    job_id, status = _run(api, tenant)
+    assert status["status"] == "completed", status
+    assert status["result"]["ai_interview_id"] == 1
+    messages = [log["message"] for log in status["recent_logs"]]
+    assert all(m.startswith("AI Progress: ") for m in messages)
+    assert messages[-1] == "AI Progress: Interview plan generated successfully"
+
+    details = api(
+        "get_interview_details",
+        path="/api/v2/ai-interviews/details/1",
+        path_params={"ai_interview_id": "1"},
+        headers=tenant.as_member(),
+    )
+    assert details.status == 200
+    interview = details.body
+    assert interview["ai_interview_id"] == 1
+    assert interview["created_by_job_id"] == job_id
+    skills = {s["name"] for s in interview["skills"]}
+    assert {
+        "Python",
+        "Django",
+        "Flask",
+        "FastAPI",
+        "Databases",
+        "REST APIs",
+        "Cloud",
+        "Docker",
+        "Kubernetes",
+        "CI/CD",
+    } <= skills
+    assert {q["skill"] for q in interview["questions"]} == skills
+    for question in interview["questions"]:
+        assert question["evaluation_criteria"]
+        assert all(question["expectations"][b] for b in ("strong", "moderate", "weak"))
+    assert interview["configuration"]["question_count"] == len(interview["questions"])
+    assert interview["duration_minutes"] >= len(interview["questions"]) * 3
+    assert interview["proctoring"]["tab_switch_detection"] is True
+
+    statuses = [w["payload"]["status"] for w in _webhooks()]
+    assert statuses == ["pending", "processing", "completed"]
+
+
+def test_a_failing_step_marks_the_job_failed_and_says_why(api, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise ai.ModelOutputError("the model's answer did not match the schema twice")
+
+    monkeypatch.setattr(ai.provider("offline"), "analyse_job", broken)
+    tenant = make_tenant("Acme Labs")
+    _, status = _run(api, tenant)
+    assert status["status"] == "failed"
+    assert status["result"] is None
+    assert "did not match the schema" in status["recent_logs"][-1]["message"]
+    assert "Traceback" not in json.dumps(status)
+    statuses = [w["payload"]["status"] for w in _webhooks()]
+    assert statuses == ["pending", "processing", "failed"]
