@@ -9,5 +9,5 @@ import cold_start
 import serve_ready
 
 if __name__ == "__main__":
-    results = [cold_start.main(), serve_ready.main()]
+    results = [cold_start.main(), serve_ready.main(), generation.main()]
     raise SystemExit(max(results))

@@ -195,7 +195,7 @@ def _start_once(data: dict[str, Any], lambda_context: LambdaContext | None) -> T
     if lambda_context is not None:
         config.register_lambda_context(lambda_context)
 
-    @idempotent_function(
+    @idempotent_function(  # type: ignore[untyped-decorator]
         data_keyword_argument="data",
         persistence_store=_idempotency_store(),
         config=config,
@@ -204,7 +204,8 @@ def _start_once(data: dict[str, Any], lambda_context: LambdaContext | None) -> T
     def start(data: dict[str, Any]) -> TaskExecution:
         return _start(data["organization_id"], GenerateInterviewRequest.model_validate(data["request"]))
 
-    return start(data=data)
+    task: TaskExecution = start(data=data)
+    return task
 
 
 def _start(organization_id: str, request: GenerateInterviewRequest) -> TaskExecution:

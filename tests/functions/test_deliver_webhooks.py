@@ -77,7 +77,8 @@ def queues(emulated, monkeypatch):
     """The queue URLs, the settings pointed at them, and loopback receivers allowed (as `panelist serve` does)."""
     sqs = boto3.client("sqs")
     urls = {
-        name: sqs.get_queue_url(QueueName=f"panelist-test-{name}")["QueueUrl"] for name in ("webhooks.fifo", "webhooks-dlq.fifo")
+        name: sqs.get_queue_url(QueueName=f"panelist-test-{name}")["QueueUrl"]
+        for name in ("webhooks.fifo", "webhooks-dlq.fifo")
     }
     monkeypatch.setenv("PANELIST_WEBHOOK_QUEUE_URL", urls["webhooks.fifo"])
     monkeypatch.setenv("PANELIST_ALLOW_LOOPBACK_WEBHOOKS", "1")

@@ -22,6 +22,7 @@ __all__ = [
     "MAX_QUESTIONS",
     "MAX_SKILLS",
     "MIN_SKILLS",
+    "SKILL_CATEGORIES",
     "InterviewModel",
     "JobAnalysis",
     "ModelOutputError",
@@ -33,6 +34,14 @@ __all__ = [
 MIN_SKILLS, MAX_SKILLS = 3, 12
 MAX_QUESTIONS = 10
 """Most questions one `write_questions` call writes for a skill."""
+
+SKILL_CATEGORIES = (
+    *("language", "framework", "frontend", "mobile", "database", "cloud", "devops", "architecture", "data", "ml"),
+    *("security", "testing", "practices", "soft_skill", "leadership", "product", "design", "project", "sales"),
+    *("customer_success", "marketing", "finance", "hr", "healthcare", "operations", "legal", "education"),
+    "productivity",
+)
+"""The `Skill.category` values the providers use (the offline taxonomy's categories)."""
 
 
 class JobAnalysis(BaseModel):

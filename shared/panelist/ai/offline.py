@@ -339,7 +339,6 @@ _NUMBERS = {
     )
 }
 _YEARS = {"year", "years", "yrs", "yr"}
-_NOT_EXPERIENCE = {"ago", "old", "history", "in business"}  # "founded 20 years ago"
 _SENTENCE_ENDS = {".", "!", "?", ";", "\u2022", "\u00b7", "|", "\u25aa", "\u25cf", "\u25e6"}
 
 
@@ -376,7 +375,7 @@ def years_required(tokens: list[Token]) -> list[tuple[int, int]]:
         if token.lower not in _YEARS:
             continue
         after = [t.lower for t in tokens[index + 1 : index + 3]]
-        if after and (after[0] in _NOT_EXPERIENCE or " ".join(after) in _NOT_EXPERIENCE or after[-1] == "history"):
+        if after[:1] in (["ago"], ["old"]) or after == ["of", "history"]:  # "founded 20 years ago"
             continue
         numbers = [n for n in map(_number, tokens[max(0, index - 4) : index]) if n is not None]
         if numbers:
