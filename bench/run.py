@@ -6,8 +6,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cold_start
+import generation
 import serve_ready
 
 if __name__ == "__main__":
-    results = [cold_start.main(), serve_ready.main(), generation.main()]
-    raise SystemExit(max(results))
+    raise SystemExit(max([cold_start.main(), serve_ready.main(), generation.main()]))

@@ -12,11 +12,13 @@ import boto3
 from botocore.config import Config
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
+# A model writing several questions can take tens of seconds; two long attempts fit the step's timeout.
+_SLOW = {"bedrock-runtime": Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=3, read_timeout=75)}
 
 
 @cache
 def client(service: str) -> Any:
-    return boto3.client(service, config=_CONFIG)  # type: ignore[call-overload]
+    return boto3.client(service, config=_SLOW.get(service, _CONFIG))  # type: ignore[call-overload]
 
 
 def reset() -> None:

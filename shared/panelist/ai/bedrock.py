@@ -9,9 +9,9 @@ answer raises ModelOutputError. Throttling and 5xx responses are retried by boto
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from panelist import aws
 from panelist.ai import (
@@ -70,6 +70,8 @@ Answer only by calling the {QUESTIONS_TOOL} tool."""
 
 
 class _SkillOut(BaseModel):
+    model_config = ConfigDict(title="Skill")
+
     name: str = Field(min_length=1, max_length=80, description="Canonical skill name")
     category: str = Field(min_length=1, max_length=40, description="One of the categories the rules list")
     weight: float = Field(gt=0, le=1, description="Relative importance; all weights sum to 1")
@@ -88,6 +90,8 @@ class _SkillOut(BaseModel):
 class _Analysis(BaseModel):
     """The skills a job posting asks for, most important first, and the role's seniority."""
 
+    model_config = ConfigDict(title="JobAnalysis")
+
     seniority: Seniority
     skills: list[_SkillOut] = Field(min_length=MIN_SKILLS, max_length=MAX_SKILLS)
 
@@ -99,14 +103,31 @@ class _Analysis(BaseModel):
         return self
 
 
+_Text = Annotated[str, Field(min_length=1, max_length=600)]
+
+
+class _Rubric(BaseModel):
+    """What a strong, a moderate and a weak answer contain: one concrete sentence each."""
+
+    model_config = ConfigDict(title="Expectations")
+
+    strong: _Text
+    moderate: _Text
+    weak: _Text
+
+
 class _Question(BaseModel):
+    model_config = ConfigDict(title="Question")
+
     prompt: str = Field(min_length=10, max_length=600, description="The question, as the interviewer asks it")
-    evaluation_criteria: list[str] = Field(min_length=2, max_length=4, description="What a good answer shows")
-    expectations: Expectations
+    evaluation_criteria: list[_Text] = Field(min_length=2, max_length=4, description="What a good answer shows")
+    expectations: _Rubric
 
 
 class _Questions(BaseModel):
     """Interview questions for one skill, each with its scoring rubric."""
+
+    model_config = ConfigDict(title="Questions")
 
     questions: list[_Question]
 
@@ -167,7 +188,7 @@ class BedrockModel:
                 skill=skill.name,
                 prompt=question.prompt.strip(),
                 evaluation_criteria=[criterion.strip() for criterion in question.evaluation_criteria],
-                expectations=question.expectations,
+                expectations=Expectations(**question.expectations.model_dump()),
             )
             for question in answer.questions
         ]
@@ -208,10 +229,10 @@ class BedrockModel:
                 None,
             )
             try:
-                if use is None:
-                    raise _Unusable(f"the answer did not call the {tool} tool")
                 if response["stopReason"] == "max_tokens":
                     raise _Unusable("the answer was cut off at the token limit: be more concise")
+                if use is None:
+                    raise _Unusable(f"the answer did not call the {tool} tool")
                 try:
                     answer = output.model_validate(use["input"])
                 except ValidationError as exc:

@@ -67,8 +67,14 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+_PLAIN = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")  # most phrases: no tokenizer needed (a faster first load)
+
+
 def phrase_key(phrase: str) -> tuple[str, ...]:
     """What a phrase matches, case-insensitively: "Node.js" and "node.js" are one phrase."""
+    lower = phrase.lower()
+    if _PLAIN.fullmatch(lower):
+        return tuple(lower.split(" "))
     return tuple(token.lower for token in tokenize(phrase))
 
 
@@ -273,6 +279,14 @@ def bank() -> Bank:
     )
 
 
+def skills_in(text: str, role: str = "") -> list[str]:
+    """The taxonomy skills a text names, in order of first mention; `role` settles role-dependent terms."""
+    known = knowledge()
+    family = known.family(tokenize(role))
+    names = (known.resolve(value, family) for _, _, value in known.skills.find(tokenize(text)))
+    return list(dict.fromkeys(name for name in names if name))
+
+
 # --- Cues: how much a posting insists on a skill, and how senior the role is ------------------------------
 
 FORWARD, BACKWARD, EITHER = 1, 2, 3  # a cue applies to the skills after it, before it, or either side
@@ -470,6 +484,23 @@ def _cue_weights(tokens: list[Token], sentences: _Sentences, with_skills: set[in
     return weights
 
 
+# Sentences about the employer, not the job: "We offer flexible working", "We are committed to diversity and
+# inclusion", "an equal opportunity employer". The skills they name are not the role's.
+_BOILERPLATE = (
+    "we offer,we provide,our benefits,benefits include,perks include,perks,equal opportunity,equal employment,"
+    "committed to diversity,committed to creating,committed to building,committed to fostering,regardless of,"
+    "reasonable accommodation,reasonable accommodations"
+)
+
+
+@cache
+def _boilerplate_lexicon() -> Lexicon[bool]:
+    lexicon: Lexicon[bool] = Lexicon()
+    for phrase in _BOILERPLATE.split(","):
+        lexicon.add(phrase, True)
+    return lexicon
+
+
 # "The sales team", "our marketing department": a department, not a skill the role needs. Practices stay
 # skills ("Agile teams").
 _DEPARTMENT = {"team", "teams", "department", "departments", "org", "leaders", "colleagues", "counterparts"}
@@ -511,12 +542,15 @@ class OfflineModel:
             if seen := mentioned(value):
                 seen.in_title = True
 
+        sentences = _sentences(description, body)
+        boilerplate = {sentences.of[start] for start, _, _ in _boilerplate_lexicon().find(body)}
         matches: list[tuple[int, str | Contextual]] = []
         for start, end, value in known.skills.find(body):
             department = end < len(body) and body[end].lower in _DEPARTMENT
-            if not department or (isinstance(value, str) and known.categories[value] in _TEAM_PRACTICES):
+            if department and not (isinstance(value, str) and known.categories[value] in _TEAM_PRACTICES):
+                continue
+            if sentences.of[start] not in boilerplate:
                 matches.append((start, value))
-        sentences = _sentences(description, body)
         cue_of = _cue_weights(body, sentences, {sentences.of[start] for start, _ in matches})
         with_years = {sentences.of[index] for index, _ in years_required(body)}
         for start, value in matches:

@@ -1,0 +1,225 @@
+"""The Bedrock interview model against a stubbed bedrock-runtime client: Converse requests and responses."""
+
+import copy
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+
+from panelist import ai, aws
+from panelist.ai.bedrock import ANALYSE_TOOL, QUESTIONS_TOOL, BedrockModel
+from panelist.models.interviews import Seniority, Skill
+from panelist.settings import get_settings
+
+MODEL_ID = "anthropic.claude-test-v1:0"
+
+ANALYSIS = {
+    "seniority": "senior",
+    "skills": [
+        {"name": "Python", "category": "language", "weight": 0.3},
+        {"name": "Django", "category": "framework", "weight": 0.25},
+        {"name": "PostgreSQL", "category": "database", "weight": 0.2},
+        {"name": "Kubernetes", "category": "devops", "weight": 0.1},
+        {"name": "REST APIs", "category": "Architecture", "weight": 0.2},  # sums to 1.05, category cased
+    ],
+}
+
+QUESTION = {
+    "prompt": "How do you avoid N+1 queries in a Django REST API, and how do you catch them in review?",
+    "evaluation_criteria": ["select_related / prefetch_related", "Query counting in tests"],
+    "expectations": {
+        "strong": "Explains lazy querysets and asserts query counts in tests.",
+        "moderate": "Knows select_related but not how to detect regressions.",
+        "weak": "Does not recognise the N+1 pattern.",
+    },
+}
+SECOND_QUESTION = {**QUESTION, "prompt": "When would you use Django signals, and when would you avoid them?"}
+
+
+def converse_response(*content: dict[str, Any], stop: str = "tool_use") -> dict[str, Any]:
+    """A Converse response as Bedrock returns it."""
+    return {
+        "output": {"message": {"role": "assistant", "content": list(content)}},
+        "stopReason": stop,
+        "usage": {"inputTokens": 812, "outputTokens": 356, "totalTokens": 1168},
+        "metrics": {"latencyMs": 2417},
+    }
+
+
+def tool_use(name: str, tool_input: dict[str, Any], call: str = "tooluse_kQ3pW1xZTyS2") -> dict[str, Any]:
+    return {"toolUse": {"toolUseId": call, "name": name, "input": tool_input}}
+
+
+@pytest.fixture
+def bedrock(monkeypatch):
+    """The process's bedrock-runtime client, stubbed; `requests` collects the parameters of each call."""
+    monkeypatch.setenv("PANELIST_AI_PROVIDER", "bedrock")
+    monkeypatch.setenv("PANELIST_BEDROCK_MODEL_ID", MODEL_ID)
+    get_settings.cache_clear()
+    aws.reset()
+    client = aws.client("bedrock-runtime")
+    requests: list[dict[str, Any]] = []
+    client.meta.events.register(
+        "provide-client-params.bedrock-runtime.Converse",
+        lambda params, **_: requests.append(copy.deepcopy(params)),
+    )
+    with Stubber(client) as stubber:
+        stubber.requests = requests
+        yield stubber
+        stubber.assert_no_pending_responses()
+    aws.reset()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def model(bedrock) -> BedrockModel:
+    return BedrockModel()
+
+
+def test_a_tool_answer_becomes_a_job_analysis(bedrock, model):
+    bedrock.add_response("converse", converse_response(tool_use(ANALYSE_TOOL, ANALYSIS)))
+
+    analysis = model.analyse_job(" Senior Python Developer ", "Django, PostgreSQL, REST APIs and Kubernetes.")
+
+    assert analysis.role == "Senior Python Developer"
+    assert analysis.seniority is Seniority.senior
+    assert [s.name for s in analysis.skills] == ["Python", "Django", "PostgreSQL", "REST APIs", "Kubernetes"]
+    assert round(sum(s.weight for s in analysis.skills), 2) == 1.0  # renormalised from 1.05
+    assert {s.name: s.category for s in analysis.skills}["REST APIs"] == "architecture"
+    (request,) = bedrock.requests
+    assert "Senior Python Developer" in request["messages"][0]["content"][0]["text"]
+    assert "<job_posting>\nDjango, PostgreSQL" in request["messages"][0]["content"][0]["text"]
+
+
+def test_the_request_uses_the_configured_model_and_forces_the_tool(bedrock, model):
+    bedrock.add_response("converse", converse_response(tool_use(ANALYSE_TOOL, ANALYSIS)))
+    model.analyse_job("Backend Engineer", "Python")
+
+    (request,) = bedrock.requests
+    assert request["modelId"] == MODEL_ID
+    assert request["toolConfig"]["toolChoice"] == {"tool": {"name": ANALYSE_TOOL}}
+    (tool,) = request["toolConfig"]["tools"]
+    assert tool["toolSpec"]["name"] == ANALYSE_TOOL
+    schema = tool["toolSpec"]["inputSchema"]["json"]
+    assert schema["type"] == "object"
+    assert set(schema["required"]) == {"seniority", "skills"}
+    assert "$ref" not in str(schema)  # self-contained
+    assert schema["properties"]["skills"]["minItems"] == ai.MIN_SKILLS
+    assert schema["properties"]["seniority"]["enum"] == ["junior", "mid", "senior", "lead"]
+    assert request["system"][0]["text"].endswith(f"calling the {ANALYSE_TOOL} tool.")
+
+
+def test_questions_come_back_as_drafts_for_the_skill(bedrock, model):
+    bedrock.add_response(
+        "converse", converse_response(tool_use(QUESTIONS_TOOL, {"questions": [QUESTION, SECOND_QUESTION]}))
+    )
+    skill = Skill(name="Django", category="framework", weight=0.25)
+
+    drafts = model.write_questions(skill, Seniority.senior, "Senior Python Developer", 2)
+
+    assert [d.prompt for d in drafts] == [QUESTION["prompt"], SECOND_QUESTION["prompt"]]
+    assert all(d.skill == "Django" for d in drafts)
+    assert drafts[0].expectations.weak == "Does not recognise the N+1 pattern."
+    (request,) = bedrock.requests
+    assert request["toolConfig"]["toolChoice"] == {"tool": {"name": QUESTIONS_TOOL}}
+    questions = request["toolConfig"]["tools"][0]["toolSpec"]["inputSchema"]["json"]["properties"]["questions"]
+    assert (questions["minItems"], questions["maxItems"]) == (2, 2)
+    prompt = request["messages"][0]["content"][0]["text"]
+    assert "Skill: Django" in prompt
+    assert "Seniority: senior" in prompt
+    assert "exactly 2 questions" in prompt
+
+
+def test_a_malformed_answer_is_retried_once_with_the_error(bedrock, model):
+    malformed = {"seniority": "expert", "skills": ANALYSIS["skills"][:2]}  # unknown level, too few skills
+    bedrock.add_response("converse", converse_response(tool_use(ANALYSE_TOOL, malformed, call="tooluse_first")))
+    bedrock.add_response("converse", converse_response(tool_use(ANALYSE_TOOL, ANALYSIS, call="tooluse_second")))
+
+    analysis = model.analyse_job("Senior Python Developer", "Django and PostgreSQL.")
+
+    assert len(analysis.skills) == 5
+    first, second = bedrock.requests
+    assert len(first["messages"]) == 1
+    user, assistant, reply = second["messages"]
+    assert user == first["messages"][0]
+    assert assistant == {"role": "assistant", "content": [tool_use(ANALYSE_TOOL, malformed, call="tooluse_first")]}
+    (result,) = reply["content"]
+    assert result["toolResult"]["toolUseId"] == "tooluse_first"
+    error = result["toolResult"]["content"][0]["text"]
+    assert "seniority" in error
+    assert "skills" in error
+    assert ANALYSE_TOOL in error
+    assert second["toolConfig"] == first["toolConfig"]
+
+
+def test_a_second_malformed_answer_raises_model_output_error(bedrock, model):
+    for _ in range(2):
+        bedrock.add_response("converse", converse_response(tool_use(ANALYSE_TOOL, {"skills": "Python, Django"})))
+
+    with pytest.raises(ai.ModelOutputError, match=ANALYSE_TOOL):
+        model.analyse_job("Senior Python Developer", "Django")
+    assert len(bedrock.requests) == 2
+
+
+def test_a_text_answer_without_the_tool_is_retried(bedrock, model):
+    text = {"text": "Here are the skills: Python, Django, PostgreSQL."}
+    bedrock.add_response("converse", converse_response(text, stop="end_turn"))
+    bedrock.add_response("converse", converse_response(tool_use(ANALYSE_TOOL, ANALYSIS)))
+
+    analysis = model.analyse_job("Senior Python Developer", "Django and PostgreSQL.")
+
+    assert analysis.skills[0].name == "Python"
+    _, assistant, reply = bedrock.requests[1]["messages"]
+    assert assistant == {"role": "assistant", "content": [text]}
+    assert reply["role"] == "user"
+    assert f"did not call the {ANALYSE_TOOL} tool" in reply["content"][0]["text"]
+
+
+def test_the_wrong_number_of_questions_is_retried(bedrock, model):
+    bedrock.add_response("converse", converse_response(tool_use(QUESTIONS_TOOL, {"questions": [QUESTION]})))
+    bedrock.add_response(
+        "converse", converse_response(tool_use(QUESTIONS_TOOL, {"questions": [QUESTION, SECOND_QUESTION]}))
+    )
+
+    drafts = model.write_questions(Skill(name="Django", weight=0.3), Seniority.mid, "Backend Developer", 2)
+
+    assert len(drafts) == 2
+    error = bedrock.requests[1]["messages"][2]["content"][0]["toolResult"]["content"][0]["text"]
+    assert "expected exactly 2 questions, got 1" in error
+
+
+def test_duplicate_questions_or_a_cut_off_answer_are_unusable(bedrock, model):
+    bedrock.add_response("converse", converse_response(tool_use(QUESTIONS_TOOL, {"questions": [QUESTION, QUESTION]})))
+    bedrock.add_response(
+        "converse",
+        converse_response(tool_use(QUESTIONS_TOOL, {"questions": [QUESTION, SECOND_QUESTION]}), stop="max_tokens"),
+    )
+
+    with pytest.raises(ai.ModelOutputError, match="token limit"):
+        model.write_questions(Skill(name="Django", weight=0.3), Seniority.mid, "Backend Developer", 2)
+    assert "distinct" in str(bedrock.requests[1]["messages"][2])
+
+
+def test_service_errors_are_not_model_output_errors(bedrock, model):
+    bedrock.add_client_error("converse", service_error_code="AccessDeniedException", http_status_code=403)
+
+    with pytest.raises(ClientError, match="AccessDenied"):
+        model.analyse_job("Senior Python Developer", "Django")
+
+
+def test_question_count_is_checked_before_calling_the_model(bedrock, model):
+    with pytest.raises(ValueError, match="count"):
+        model.write_questions(Skill(name="Django", weight=0.3), Seniority.mid, "Backend Developer", 0)
+    assert bedrock.requests == []
+
+
+def test_the_default_provider_follows_the_settings(bedrock):
+    ai._provider.cache_clear()
+    try:
+        chosen = ai.provider()
+        assert isinstance(chosen, BedrockModel)
+        assert chosen.model_id == MODEL_ID
+        assert ai.provider("bedrock") is chosen
+    finally:
+        ai._provider.cache_clear()
