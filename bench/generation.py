@@ -30,7 +30,9 @@ SEED = {
 
 def _call(state: dict, method: str, path: str, body: dict | None = None) -> dict:
     request = urllib.request.Request(
-        state["base_url"] + path, method=method, data=json.dumps(body).encode() if body else None,
+        state["base_url"] + path,
+        method=method,
+        data=json.dumps(body).encode() if body else None,
         headers={"apiKey": state["demo"]["member_key"], "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -51,8 +53,20 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         state_file = Path(folder) / "local.json"
         process = subprocess.Popen(
-            [sys.executable, "-m", "panelist_local.cli", "serve", "--demo", "--port", "0", "--state-file",
-             str(state_file)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "panelist_local.cli",
+                "serve",
+                "--demo",
+                "--port",
+                "0",
+                "--state-file",
+                str(state_file),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             deadline = time.monotonic() + 60
@@ -66,8 +80,10 @@ def main() -> int:
         finally:
             process.send_signal(signal.SIGINT)
             process.wait(timeout=30)
-    print(f"generation POST -> completed (offline provider, local runtime): median {statistics.median(times):.2f} s "
-          f"(min {min(times):.2f}, max {max(times):.2f}, {RUNS} jobs after one warm-up)")
+    print(
+        f"generation POST -> completed (offline provider, local runtime): median {statistics.median(times):.2f} s "
+        f"(min {min(times):.2f}, max {max(times):.2f}, {RUNS} jobs after one warm-up)"
+    )
     return 0
 
 
