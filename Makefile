@@ -5,6 +5,7 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: serve test lint typecheck unit generate bench clean
 

@@ -8,16 +8,11 @@ Step Functions workflow (analyse, Map over skills, assemble, persist) run from i
 from __future__ import annotations
 
 import json
-import signal
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
-from serve_ready import ROOT, _answers
+from serve_ready import serving, wait_until_answering
 
 RUNS = 10
 SEED = {
@@ -50,36 +45,11 @@ def one_job(state: dict) -> float:
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory() as folder:
-        state_file = Path(folder) / "local.json"
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "panelist_local.cli",
-                "serve",
-                "--demo",
-                "--port",
-                "0",
-                "--state-file",
-                str(state_file),
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while not _answers(state_file):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("panelist serve did not become ready")
-                time.sleep(0.05)
-            state = json.loads(state_file.read_text())
-            one_job(state)  # warm: first imports of the task handlers
-            times = [one_job(state) for _ in range(RUNS)]
-        finally:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=30)
+    with serving() as (state_file, process):
+        wait_until_answering(state_file, process, time.perf_counter())
+        state = json.loads(state_file.read_text())
+        one_job(state)  # warm: first imports of the task handlers
+        times = [one_job(state) for _ in range(RUNS)]
     print(
         f"generation POST -> completed (offline provider, local runtime): median {statistics.median(times):.2f} s "
         f"(min {min(times):.2f}, max {max(times):.2f}, {RUNS} jobs after one warm-up)"
