@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from panelist.errors import NotFound
-from panelist.models.campaigns import Campaign, Invite
+from panelist.errors import BadRequest, Conflict, NotFound
+from panelist.interviews import get_interview
+from panelist.models.campaigns import Campaign, CampaignCreate, CampaignStatus, Invite
+from panelist.models.common import new_id, now
+from panelist.models.interviews import InterviewStatus
+from panelist.projects import get_project
 from panelist.storage import Item, counter_op, org_pk, put_op, table, update_op
 
 PREFIX = "CAMPAIGN#"
@@ -15,21 +19,132 @@ def invite_lookup_pk(token: str) -> str:
     return f"INVITETOKEN#{token}"
 
 
+_NEXT = {
+    CampaignStatus.active: {CampaignStatus.completed, CampaignStatus.archived},
+    CampaignStatus.completed: {CampaignStatus.archived},
+}
+
+
+def _partition(organization_id: str, project_id: str | None, status: CampaignStatus | None) -> tuple[str, str | None]:
+    """The list partition (and index) of one filter combination; its counter has the same name."""
+    base = org_pk(organization_id) + "#CAMPAIGNS"
+    if project_id and status:
+        return f"{base}#PROJECT#{project_id}#{status.value}", "GSI3"
+    if project_id:
+        return f"{base}#PROJECT#{project_id}", "GSI2"
+    if status:
+        return f"{base}#{status.value}", "GSI1"
+    return org_pk(organization_id), None
+
+
+def _lists(campaign: Campaign, status: CampaignStatus) -> list[str]:
+    """The filtered lists a campaign with `status` belongs to (each has a counter of that name)."""
+    org, project = campaign.organization_id, campaign.project_id
+    return [
+        _partition(org, None, None)[0],
+        _partition(org, project, None)[0],
+        _partition(org, None, status)[0],
+        _partition(org, project, status)[0],
+    ]
+
+
+def _item(campaign: Campaign) -> Item:
+    _, by_project, by_status, by_both = _lists(campaign, campaign.status)
+    return {
+        "PK": org_pk(campaign.organization_id),
+        "SK": PREFIX + campaign.id,
+        "type": "Campaign",
+        "GSI1PK": by_status,
+        "GSI1SK": campaign.id,
+        "GSI2PK": by_project,
+        "GSI2SK": campaign.id,
+        "GSI3PK": by_both,
+        "GSI3SK": campaign.id,
+        **campaign.model_dump(mode="json"),
+    }
+
+
+def _counted(organization_id: str, lists: list[str], delta: int) -> list[Item]:
+    return [counter_op(org_pk(organization_id), f"LIST#{name}", delta) for name in lists]
+
+
 def save_new_campaign(campaign: Campaign) -> None:
-    pk = org_pk(campaign.organization_id)
     table().transact(
-        put_op(
-            {"PK": pk, "SK": PREFIX + campaign.id, "type": "Campaign", **campaign.model_dump(mode="json")}, unique=True
-        ),
-        counter_op(pk, "campaigns"),
+        put_op(_item(campaign), unique=True), *_counted(campaign.organization_id, _lists(campaign, campaign.status), 1)
     )
+
+
+def create_campaign(organization_id: str, request: CampaignCreate) -> Campaign:
+    """A new active campaign of a published interview (the `script`) in one of the organization's projects."""
+    try:
+        get_project(organization_id, request.project_id)
+    except NotFound:
+        raise BadRequest(
+            "project_id does not name a project of this organization", field="project_id", expected="UUID of a project"
+        ) from None
+    try:
+        published = get_interview(organization_id, request.script_id).status is InterviewStatus.published
+    except NotFound:
+        published = False
+    if not published:
+        raise BadRequest(
+            "script_id does not name a published script of this organization",
+            field="script_id",
+            expected="UUID of a published script",
+        )
+    created = now()
+    campaign = Campaign(
+        id=new_id(), organization_id=organization_id, created_at=created, updated_at=created, **request.model_dump()
+    )
+    save_new_campaign(campaign)
+    return campaign
 
 
 def get_campaign(organization_id: str, campaign_id: str) -> Campaign:
     item = table().get(org_pk(organization_id), PREFIX + campaign_id)
     if item is None:
-        raise NotFound("campaign not found", field="campaign_id")
+        raise NotFound("campaign not found", field="id")
     return Campaign.model_validate(item)
+
+
+def list_campaigns(
+    organization_id: str, *, project_id: str | None, status: CampaignStatus | None, offset: int, limit: int
+) -> tuple[list[Campaign], int]:
+    """A page of campaigns, oldest first, and how many match: one Query, a counter for the total."""
+    partition, index = _partition(organization_id, project_id, status)
+    items = table().query_offset(partition, index=index, prefix=None if index else PREFIX, offset=offset, limit=limit)
+    return [Campaign.model_validate(i) for i in items], table().counter(org_pk(organization_id), f"LIST#{partition}")
+
+
+def change_status(organization_id: str, campaign_id: str, status: CampaignStatus) -> Campaign:
+    """Move a campaign on: active → completed → archived (or active → archived); never back."""
+    campaign = get_campaign(organization_id, campaign_id)
+    if status is campaign.status:
+        return campaign
+    if status not in _NEXT.get(campaign.status, set()):
+        allowed = " or ".join(sorted(s.value for s in _NEXT.get(campaign.status, set()))) or "nothing"
+        raise Conflict(
+            f"a campaign that is {campaign.status.value} can only become {allowed}", field="status", expected=allowed
+        )
+    updated = campaign.model_copy(update={"status": status, "updated_at": now()})
+    _, _, by_status, by_both = _lists(updated, status)
+    table().transact(
+        update_op(
+            org_pk(organization_id),
+            PREFIX + campaign_id,
+            "SET #status = :new, updated_at = :at, GSI1PK = :by_status, GSI3PK = :by_both",
+            condition="#status = :old",
+            names={"#status": "status"},
+            new=status.value,
+            old=campaign.status.value,
+            at=updated.updated_at.isoformat(),
+            by_status=by_status,
+            by_both=by_both,
+        ),
+        *_counted(organization_id, _lists(campaign, campaign.status)[2:], -1),
+        *_counted(organization_id, [by_status, by_both], 1),
+    )
+    return updated
 
 
 def invite_ops(invite: Invite) -> list[Item]:

@@ -201,7 +201,7 @@ class Table:
         return int(item["value"]) if item else 0
 
     def _query_args(self, partition: str, prefix: str | None, index: str | None, forward: bool) -> dict[str, Any]:
-        pk_attr, sk_attr = ("GSI1PK", "GSI1SK") if index == "GSI1" else ("PK", "SK")
+        pk_attr, sk_attr = (f"{index}PK", f"{index}SK") if index else ("PK", "SK")
         expression = "#pk = :pk" + (" AND begins_with(#sk, :prefix)" if prefix else "")
         values: dict[str, Any] = {":pk": partition}
         names = {"#pk": pk_attr}
@@ -248,7 +248,7 @@ class Table:
         args = self._query_args(partition, prefix, index, forward)
         if cursor:
             args["ExclusiveStartKey"] = decode_cursor(
-                cursor, partition_attr="GSI1PK" if index == "GSI1" else "PK", partition=partition
+                cursor, partition_attr=f"{index}PK" if index else "PK", partition=partition
             )
         items, last = self._collect(args, limit)
         return Page(items, encode_cursor(last) if last else None)

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from panelist.campaigns import save_new_campaign
 from panelist.interviews import save_new_interview
+from panelist.models.campaigns import Campaign
 from panelist.models.common import now
 from panelist.models.interviews import Interview, TaskExecution
 from panelist.models.organizations import Organization, Plan
@@ -116,8 +118,31 @@ def sample_tenant(emulated):
     job_id = sample_event("get_task_status")["pathParameters"]["job_id"]
     task = TaskExecution(id=job_id, organization_id=org.id, created_at=now(), updated_at=now())
     table().put({"PK": f"ORG#{org.id}", "SK": f"TASK#{job_id}", **task.model_dump(mode="json")})
-    draft = Interview.model_validate(sample_event("persist_interview")["interview"])
-    save_new_interview(draft.model_copy(update={"id": "sample-interview"}))  # becomes ai_interview_id 1
+    script = save_new_interview(Interview.model_validate(sample_event("persist_interview")["interview"]))  # number 1
+    campaign = sample_event("create_campaign")["body"]
+    project_id = json.loads(campaign)["project_id"]
+    table().put(
+        {
+            "PK": f"ORG#{org.id}",
+            "SK": f"PROJECT#{project_id}",
+            "id": project_id,
+            "organization_id": org.id,
+            "name": "Sample",
+            "created_at": now().isoformat(),
+        }
+    )
+    campaign_id = sample_event("get_campaign")["pathParameters"]["id"]
+    save_new_campaign(
+        Campaign(
+            id=campaign_id,
+            organization_id=org.id,
+            name="Sample",
+            script_id=script.id,
+            project_id=project_id,
+            created_at=now(),
+            updated_at=now(),
+        )
+    )
 
 
 def test_every_sample_event_succeeds_against_its_handler(template, sample_tenant):

@@ -9,8 +9,9 @@ import json
 
 import pytest
 
-from panelist.interviews import save_new_interview
-from panelist.models.campaigns import ProjectCreate
+from panelist.campaigns import create_campaign, list_campaigns
+from panelist.interviews import get_interview_by_number, save_new_interview
+from panelist.models.campaigns import CampaignCreate, ProjectCreate
 from panelist.models.common import new_id
 from panelist.models.interviews import Interview
 from panelist.projects import create_project
@@ -32,6 +33,17 @@ def _interview_of(tenant) -> int:
     event = json.loads((ROOT / "events/persist_interview.json").read_text())
     draft = Interview.model_validate({**event["interview"], "organization_id": tenant.id, "id": new_id()})
     return save_new_interview(draft).number
+
+
+def _campaign_of(tenant) -> str:
+    """A campaign of `tenant` (the same one on every call)."""
+    found = list_campaigns(tenant.id, project_id=None, status=None, offset=0, limit=1)[0]
+    if found:
+        return found[0].id
+    script = _interview_of(tenant)
+    project = create_project(tenant.id, ProjectCreate(name="P")).id
+    interview_id = get_interview_by_number(tenant.id, script).id
+    return create_campaign(tenant.id, CampaignCreate(name="C", script_id=interview_id, project_id=project)).id
 
 
 # function -> (call as B on A's resource, expected status, what must not leak)
@@ -64,9 +76,26 @@ ROWS = {
         path_params={"ai_interview_id": str(_interview_of(a))},
         headers=b.as_member(),
     ),
+    "get_campaign": lambda api, a, b: api(
+        "get_campaign",
+        path=f"/api/campaigns/{_campaign_of(a)}",
+        path_params={"id": _campaign_of(a)},
+        headers=b.as_member(),
+    ),
+    "update_campaign": lambda api, a, b: api(
+        "update_campaign",
+        path=f"/api/campaigns/{_campaign_of(a)}",
+        path_params={"id": _campaign_of(a)},
+        body={"status": "archived"},
+        headers=b.as_member(),
+    ),
 }
 PLATFORM_SCOPED = {"create_api_key", "list_api_keys", "revoke_api_key"}
 LISTS = {
+    "list_campaigns": lambda api, a, b: (
+        _campaign_of(a),
+        api("list_campaigns", query={}, headers=b.as_member()).body["campaigns"],
+    ),
     "list_projects": lambda api, a, b: (
         create_project(a.id, ProjectCreate(name="A only")).id,
         api("list_projects", query={}, headers=b.as_member()).body["projects"],

@@ -22,8 +22,9 @@ def test_the_real_template_is_provisioned_as_declared():
         assert table["KeySchema"] == declared["KeySchema"]
         assert sorted(table["AttributeDefinitions"], key=str) == sorted(declared["AttributeDefinitions"], key=str)
         assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
-        (index,) = table["GlobalSecondaryIndexes"]
-        assert (index["IndexName"], index["KeySchema"]) == ("GSI1", declared["GlobalSecondaryIndexes"][0]["KeySchema"])
+        created = {i["IndexName"]: i["KeySchema"] for i in table["GlobalSecondaryIndexes"]}
+        assert created == {i["IndexName"]: i["KeySchema"] for i in declared["GlobalSecondaryIndexes"]}
+        assert len(created) == 3
         ttl = dynamodb.describe_time_to_live(TableName="panelist-test")["TimeToLiveDescription"]
         assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "ttl")
 

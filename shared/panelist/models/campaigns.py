@@ -70,3 +70,56 @@ class ProjectOut(Output):
     name: str
     description: str | None
     created_at: Timestamp
+
+
+class CampaignCreate(Input):
+    name: str = Field(min_length=1, max_length=200, description="Campaign name (internal use)")
+    script_id: str = Field(min_length=1, description="UUID of a published script (interview)")
+    project_id: str = Field(min_length=1, description="UUID of the project")
+    invite_valid_hours: float = Field(default=168, gt=0, le=8760, description="Hours until an invite expires")
+
+
+class CampaignUpdate(Input):
+    status: CampaignStatus
+
+
+class CampaignCreated(Output):
+    id: str
+    name: str
+    script_id: str
+    project_id: str
+    status: CampaignStatus
+    created_at: Timestamp
+
+
+class CampaignListItem(Output):
+    id: str
+    name: str
+    status: CampaignStatus
+    invites_sent: int
+    completed: int
+    created_at: Timestamp
+
+
+class CampaignStats(Output):
+    invites_sent: int
+    started: int
+    completed: int
+    completion_rate: float
+
+
+class CampaignDetail(CampaignCreated):
+    stats: CampaignStats
+
+    @classmethod
+    def of(cls, campaign: Campaign) -> CampaignDetail:
+        rate = round(campaign.completed / campaign.started, 2) if campaign.started else 0.0
+        return cls(
+            **CampaignCreated.model_validate(campaign, from_attributes=True).model_dump(),
+            stats=CampaignStats(
+                invites_sent=campaign.invites_sent,
+                started=campaign.started,
+                completed=campaign.completed,
+                completion_rate=rate,
+            ),
+        )

@@ -1,0 +1,13 @@
+from panelist.api import relay
+from panelist.campaigns import change_status
+from panelist.models.campaigns import CampaignDetail, CampaignUpdate
+
+app = relay.resolver()
+
+
+@app.patch("/api/campaigns/<id>")
+def patch(id: str, body: CampaignUpdate) -> CampaignDetail:
+    return CampaignDetail.of(change_status(app.tenant, id, body.status))
+
+
+handler = relay.lambda_handler(app)
