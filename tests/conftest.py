@@ -12,6 +12,7 @@ os.environ.update(
     PANELIST_BUCKET="panelist-test-123456789012-us-east-1",
     PANELIST_SECRET_ID="panelist/test/keys",
     PANELIST_AI_PROVIDER="offline",
+    PANELIST_MAIL_SENDER="noreply@panelist.local",
     PANELIST_WEBHOOK_QUEUE_URL="https://sqs.us-east-1.amazonaws.com/123456789012/panelist-test-webhooks.fifo",
     PANELIST_GENERATION_STATE_MACHINE_ARN="arn:aws:states:us-east-1:123456789012:stateMachine:panelist-test-generate-interview",
     PANELIST_AUTH_CACHE_SECONDS="0",

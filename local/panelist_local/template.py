@@ -24,7 +24,8 @@ REGION = "us-east-1"
 URL_SUFFIX = "amazonaws.com"
 STACK_NAME = "panelist-local"
 API_ID = "local"
-LOCAL_PARAMETERS = {"Stage": "local", "AiProvider": "offline"}
+# MailSender: the sender the emulator verifies in SES.
+LOCAL_PARAMETERS = {"Stage": "local", "AiProvider": "offline", "MailSender": "noreply@panelist.local"}
 
 TABLE = "AWS::DynamoDB::Table"
 BUCKET = "AWS::S3::Bucket"

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+from datetime import timedelta
+
+from botocore.exceptions import ClientError
+
+from panelist import mail
 from panelist.errors import BadRequest, Conflict, NotFound
 from panelist.interviews import get_interview
-from panelist.models.campaigns import Campaign, CampaignCreate, CampaignStatus, Invite
+from panelist.models.campaigns import (
+    Campaign,
+    CampaignCreate,
+    CampaignStatus,
+    Invite,
+    InviteFailure,
+    InviteRequest,
+    InviteStatus,
+)
 from panelist.models.common import new_id, now
 from panelist.models.interviews import InterviewStatus
 from panelist.projects import get_project
@@ -145,6 +160,91 @@ def change_status(organization_id: str, campaign_id: str, status: CampaignStatus
         *_counted(organization_id, [by_status, by_both], 1),
     )
     return updated
+
+
+_EMAIL = re.compile(
+    r"^(?!\.)(?!.*\.\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}(?<!\.)@"
+    r"(?=.{4,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+
+
+def email_problem(address: str) -> str | None:
+    """Why an address cannot be invited, or None."""
+    if not _EMAIL.match(address):
+        return "not a valid email address"
+    return None
+
+
+def invite_url(base_url: str, token: str) -> str:
+    return f"{base_url}/interview/{token}"
+
+
+def create_invites(
+    organization_id: str, campaign_id: str, request: InviteRequest, *, base_url: str
+) -> tuple[list[Invite], list[InviteFailure]]:
+    """Invite each address once; the valid ones are created (and mailed) even when others are refused."""
+    campaign = get_campaign(organization_id, campaign_id)
+    if campaign.status is not CampaignStatus.active:
+        raise Conflict(
+            f"the campaign is {campaign.status.value}: it takes no new invites",
+            field="id",
+            expected="an active campaign",
+        )
+    interview = get_interview(organization_id, campaign.script_id)
+    invites: list[Invite] = []
+    failures: list[InviteFailure] = []
+    seen: set[str] = set()
+    for raw in request.emails:
+        address = raw.strip()
+        if problem := email_problem(address) or ("listed twice" if address.lower() in seen else None):
+            failures.append(InviteFailure(email=raw, reason=problem))
+            continue
+        seen.add(address.lower())
+        created = now()
+        invite = Invite(
+            id=new_id(),
+            organization_id=organization_id,
+            campaign_id=campaign_id,
+            email=address,
+            token="inv_" + secrets.token_urlsafe(18),
+            created_at=created,
+            expires_at=created + timedelta(hours=campaign.invite_valid_hours),
+        )
+        if request.send_email:
+            try:
+                mail.send(
+                    address,
+                    f"Interview invitation: {interview.role}",
+                    "invite",
+                    role=interview.role,
+                    custom_message=request.custom_message,
+                    url=invite_url(base_url, invite.token),
+                    minutes=interview.duration_minutes,
+                    expires_at=invite.expires_at.strftime("%d %B %Y, %H:%M UTC"),
+                )
+            except ClientError as exc:
+                failures.append(
+                    InviteFailure(
+                        email=raw,
+                        reason=f"the email could not be sent: {exc.response['Error'].get('Message', 'SES error')}",
+                    )
+                )
+                continue
+        table().transact(*invite_ops(invite))
+        invites.append(invite)
+    return invites, failures
+
+
+def get_invite_by_token(organization_id: str, token: str) -> Invite:
+    """An invite of the organization by its token; past its expiry a pending invite reads `expired`."""
+    lookup = table().get(invite_lookup_pk(token), "INVITE")
+    item = table().get(org_pk(organization_id), INVITE_PREFIX + lookup["invite_id"]) if lookup else None
+    if item is None or lookup is None or lookup["organization_id"] != organization_id:
+        raise NotFound("invite not found", field="token")
+    invite = Invite.model_validate(item)
+    if invite.status in (InviteStatus.pending, InviteStatus.opened) and invite.expires_at <= now():
+        invite = invite.model_copy(update={"status": InviteStatus.expired})
+    return invite
 
 
 def invite_ops(invite: Invite) -> list[Item]:

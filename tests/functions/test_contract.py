@@ -5,14 +5,15 @@ import os
 import re
 import shutil
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from panelist.campaigns import save_new_campaign
+from panelist.campaigns import invite_ops, save_new_campaign
 from panelist.interviews import save_new_interview
-from panelist.models.campaigns import Campaign
-from panelist.models.common import now
+from panelist.models.campaigns import Campaign, Invite
+from panelist.models.common import new_id, now
 from panelist.models.interviews import Interview, TaskExecution
 from panelist.models.organizations import Organization, Plan
 from panelist.organizations import _item
@@ -131,9 +132,9 @@ def sample_tenant(emulated):
             "created_at": now().isoformat(),
         }
     )
-    campaign_id = sample_event("get_campaign")["pathParameters"]["id"]
-    save_new_campaign(
-        Campaign(
+    campaign_ids = [sample_event(f)["pathParameters"]["id"] for f in ("get_campaign", "update_campaign")]
+    for campaign_id in campaign_ids:
+        campaign = Campaign(
             id=campaign_id,
             organization_id=org.id,
             name="Sample",
@@ -142,7 +143,17 @@ def sample_tenant(emulated):
             created_at=now(),
             updated_at=now(),
         )
+        save_new_campaign(campaign)
+    invite = Invite(
+        id=new_id(),
+        organization_id=org.id,
+        campaign_id=campaign_ids[0],
+        email="a@example.com",
+        token=sample_event("get_invite")["pathParameters"]["token"],
+        expires_at=now() + timedelta(days=1),
+        created_at=now(),
     )
+    table().transact(*invite_ops(invite))
 
 
 def test_every_sample_event_succeeds_against_its_handler(template, sample_tenant):

@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from panelist.campaigns import create_campaign, list_campaigns
+from panelist.campaigns import create_campaign, create_invites, list_campaigns
 from panelist.interviews import get_interview_by_number, save_new_interview
-from panelist.models.campaigns import CampaignCreate, ProjectCreate
+from panelist.models.campaigns import CampaignCreate, InviteRequest, ProjectCreate
 from panelist.models.common import new_id
 from panelist.models.interviews import Interview
 from panelist.projects import create_project
@@ -44,6 +44,11 @@ def _campaign_of(tenant) -> str:
     project = create_project(tenant.id, ProjectCreate(name="P")).id
     interview_id = get_interview_by_number(tenant.id, script).id
     return create_campaign(tenant.id, CampaignCreate(name="C", script_id=interview_id, project_id=project)).id
+
+
+def _token_of(tenant) -> str:
+    request = InviteRequest(emails=["candidate@example.com"], send_email=False)
+    return create_invites(tenant.id, _campaign_of(tenant), request, base_url="https://x.example")[0][0].token
 
 
 # function -> (call as B on A's resource, expected status, what must not leak)
@@ -88,6 +93,16 @@ ROWS = {
         path_params={"id": _campaign_of(a)},
         body={"status": "archived"},
         headers=b.as_member(),
+    ),
+    "create_invites": lambda api, a, b: api(
+        "create_invites",
+        path=f"/api/campaigns/{_campaign_of(a)}/invites",
+        path_params={"id": _campaign_of(a)},
+        body={"emails": ["x@example.com"]},
+        headers=b.as_member(),
+    ),
+    "get_invite": lambda api, a, b: api(
+        "get_invite", path=f"/api/invites/{_token_of(a)}", path_params={"token": _token_of(a)}, headers=b.as_member()
     ),
 }
 PLATFORM_SCOPED = {"create_api_key", "list_api_keys", "revoke_api_key"}

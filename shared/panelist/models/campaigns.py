@@ -123,3 +123,39 @@ class CampaignDetail(CampaignCreated):
                 completion_rate=rate,
             ),
         )
+
+
+class InviteRequest(Input):
+    emails: list[str] = Field(min_length=1, max_length=500, description="Participant email addresses")
+    send_email: bool = Field(default=True, description="Whether to send the invitation email")
+    custom_message: str | None = Field(default=None, max_length=2000, description="Added to the email")
+
+
+class InviteOut(Output):
+    id: str
+    email: str
+    token: str
+    url: str
+    expires_at: Timestamp
+
+
+class InviteFailure(Output):
+    email: str
+    reason: str
+
+
+class InvitesCreated(Output):
+    invites: list[InviteOut]
+    sent: int
+    failed: int
+    failures: list[InviteFailure]
+
+
+class InviteDetail(Output):
+    id: str
+    email: str
+    token: str
+    status: InviteStatus
+    campaign_id: str
+    expires_at: Timestamp
+    created_at: Timestamp
