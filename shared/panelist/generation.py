@@ -87,9 +87,13 @@ _CHANGING = ("status", "current_step", "updated_at", "result", "error")
 
 
 def _update(task: TaskExecution, *, message: str, notify: bool = False, **changes: Any) -> TaskExecution:
-    """Move the job on: new step (and status), a log entry, and a webhook when the status changed."""
+    """Move the job on: new step (and status), a log entry, and a webhook when the status changed.
+
+    The log entry is written first, so a client that sees the new status also sees the entry.
+    """
     task = task.model_copy(update={"current_step": message, "updated_at": now(), **changes})
     stored = task.model_dump(mode="json")
+    log(task.organization_id, task.id, message)
     table().update(
         org_pk(task.organization_id),
         _task_sk(task.id),
@@ -97,7 +101,6 @@ def _update(task: TaskExecution, *, message: str, notify: bool = False, **change
         names={f"#{k}": k for k in _CHANGING},
         **{k: stored[k] for k in _CHANGING},
     )
-    log(task.organization_id, task.id, message)
     if notify:
         _notify(task, message)
     return task
