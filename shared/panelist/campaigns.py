@@ -52,7 +52,7 @@ def _partition(organization_id: str, project_id: str | None, status: CampaignSta
     return org_pk(organization_id), None
 
 
-def _lists(campaign: Campaign, status: CampaignStatus) -> list[str]:
+def campaign_lists(campaign: Campaign, status: CampaignStatus) -> list[str]:
     """The filtered lists a campaign with `status` belongs to (each has a counter of that name)."""
     org, project = campaign.organization_id, campaign.project_id
     return [
@@ -63,8 +63,8 @@ def _lists(campaign: Campaign, status: CampaignStatus) -> list[str]:
     ]
 
 
-def _item(campaign: Campaign) -> Item:
-    _, by_project, by_status, by_both = _lists(campaign, campaign.status)
+def campaign_item(campaign: Campaign) -> Item:
+    _, by_project, by_status, by_both = campaign_lists(campaign, campaign.status)
     return {
         "PK": org_pk(campaign.organization_id),
         "SK": PREFIX + campaign.id,
@@ -85,7 +85,8 @@ def _counted(organization_id: str, lists: list[str], delta: int) -> list[Item]:
 
 def save_new_campaign(campaign: Campaign) -> None:
     table().transact(
-        put_op(_item(campaign), unique=True), *_counted(campaign.organization_id, _lists(campaign, campaign.status), 1)
+        put_op(campaign_item(campaign), unique=True),
+        *_counted(campaign.organization_id, campaign_lists(campaign, campaign.status), 1),
     )
 
 
@@ -142,7 +143,7 @@ def change_status(organization_id: str, campaign_id: str, status: CampaignStatus
             f"a campaign that is {campaign.status.value} can only become {allowed}", field="status", expected=allowed
         )
     updated = campaign.model_copy(update={"status": status, "updated_at": now()})
-    _, _, by_status, by_both = _lists(updated, status)
+    _, _, by_status, by_both = campaign_lists(updated, status)
     table().transact(
         update_op(
             org_pk(organization_id),
@@ -156,7 +157,7 @@ def change_status(organization_id: str, campaign_id: str, status: CampaignStatus
             by_status=by_status,
             by_both=by_both,
         ),
-        *_counted(organization_id, _lists(campaign, campaign.status)[2:], -1),
+        *_counted(organization_id, campaign_lists(campaign, campaign.status)[2:], -1),
         *_counted(organization_id, [by_status, by_both], 1),
     )
     return updated
