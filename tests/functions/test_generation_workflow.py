@@ -13,6 +13,7 @@ from panelist_local.handlers import Handlers
 from tests.functions.harness import PLATFORM_ADMIN_KEY, make_tenant
 from tests.functions.test_generate_interview import SEED_REQUEST
 from tests.local.support import poll
+from tests.unit.test_ai_offline import SEED_SKILLS
 
 STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:panelist-test-generate-interview"
 
@@ -83,18 +84,7 @@ def test_the_seed_example_becomes_an_interview(api):
     assert interview["ai_interview_id"] == 1
     assert interview["created_by_job_id"] == job_id
     skills = {s["name"] for s in interview["skills"]}
-    assert {
-        "Python",
-        "Django",
-        "Flask",
-        "FastAPI",
-        "Databases",
-        "REST APIs",
-        "Cloud",
-        "Docker",
-        "Kubernetes",
-        "CI/CD",
-    } <= skills
+    assert skills == SEED_SKILLS
     assert {q["skill"] for q in interview["questions"]} == skills
     for question in interview["questions"]:
         assert question["evaluation_criteria"]
