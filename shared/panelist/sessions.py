@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from panelist import aws
+from panelist.candidates import get_candidate
 from panelist.errors import NotFound
-from panelist.models.sessions import Session
+from panelist.models.sessions import Session, SessionDetail, TranscriptOut, TranscriptTurn
+from panelist.settings import get_settings
 from panelist.storage import Item, counter_op, org_pk, put_op, table, update_op
 
 PREFIX = "SESSION#"
@@ -54,3 +57,52 @@ def get_session_by_number(organization_id: str, number: int) -> Session:
     if alias is None:
         raise NotFound("response not found", field="response_id")
     return get_session(organization_id, alias["session_id"])
+
+
+def session_detail(organization_id: str, session_id: str, *, base_url: str) -> SessionDetail:
+    session = get_session(organization_id, session_id)
+    try:
+        candidate = get_candidate(organization_id, session.candidate_id)
+        email = None if candidate.erased_at else candidate.email
+    except NotFound:
+        email = None
+    links = f"{base_url}/api/session/{session.id}"
+    return SessionDetail(
+        id=session.id,
+        response_id=session.number,
+        campaign_id=session.campaign_id,
+        participant_email=email,
+        status=session.status,
+        duration_minutes=session.duration_minutes,
+        started_at=session.started_at,
+        completed_at=session.completed_at,
+        transcript_url=f"{links}/transcript",
+        audio_url=f"{links}/audio" if session.audio_key else None,
+    )
+
+
+def transcript(organization_id: str, session_id: str) -> TranscriptOut:
+    session = get_session(organization_id, session_id)
+    return TranscriptOut(
+        session_id=session.id,
+        started_at=session.started_at,
+        completed_at=session.completed_at,
+        turns=[TranscriptTurn.model_validate(t.model_dump()) for t in session.turns],
+    )
+
+
+AUDIO_LINK_SECONDS = 900
+
+
+def audio_link(organization_id: str, session_id: str) -> str:
+    """A presigned GET of the session's audio, valid for 15 minutes; NotFound when it has none."""
+    session = get_session(organization_id, session_id)
+    if not session.audio_key:
+        raise NotFound("this session has no audio recording", field="id")
+    return str(
+        aws.client("s3").generate_presigned_url(
+            "get_object",
+            Params={"Bucket": get_settings().bucket, "Key": session.audio_key},
+            ExpiresIn=AUDIO_LINK_SECONDS,
+        )
+    )

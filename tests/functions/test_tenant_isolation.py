@@ -16,6 +16,7 @@ from panelist.models.common import new_id
 from panelist.models.interviews import Interview
 from panelist.projects import create_project
 from tests.functions.harness import ROOT
+from tests.functions.test_sessions import make_session
 
 
 def _admin_path(tenant_a, suffix=""):
@@ -49,6 +50,20 @@ def _campaign_of(tenant) -> str:
 def _token_of(tenant) -> str:
     request = InviteRequest(emails=["candidate@example.com"], send_email=False)
     return create_invites(tenant.id, _campaign_of(tenant), request, base_url="https://x.example")[0][0].token
+
+
+_sessions: dict[str, str] = {}
+
+
+def _session_of(tenant) -> str:
+    if tenant.id not in _sessions:
+        _sessions[tenant.id] = make_session(tenant).id
+    return _sessions[tenant.id]
+
+
+def _as_b_on_session(api, a, b, function: str, path: str):
+    session_id = _session_of(a)
+    return api(function, path=path.format(session_id), path_params={"id": session_id}, headers=b.as_member())
 
 
 # function -> (call as B on A's resource, expected status, what must not leak)
@@ -104,6 +119,9 @@ ROWS = {
     "get_invite": lambda api, a, b: api(
         "get_invite", path=f"/api/invites/{_token_of(a)}", path_params={"token": _token_of(a)}, headers=b.as_member()
     ),
+    "get_session": lambda api, a, b: _as_b_on_session(api, a, b, "get_session", "/api/sessions/{}"),
+    "get_transcript": lambda api, a, b: _as_b_on_session(api, a, b, "get_transcript", "/api/session/{}/transcript"),
+    "get_session_audio": lambda api, a, b: _as_b_on_session(api, a, b, "get_session_audio", "/api/session/{}/audio"),
 }
 PLATFORM_SCOPED = {"create_api_key", "list_api_keys", "revoke_api_key"}
 LISTS = {

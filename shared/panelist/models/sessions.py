@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from panelist.models.common import Entity
+from panelist.models.common import Entity, Timestamp
 
 
 class SessionStatus(StrEnum):
@@ -102,3 +102,32 @@ class Session(Entity):
     def duration_minutes(self) -> int:
         end = self.completed_at or self.updated_at
         return max(0, round((end - self.started_at).total_seconds() / 60))
+
+
+class SessionDetail(BaseModel):
+    """A session as InterviewRelay shows it, with its Xobin `response_id`."""
+
+    id: str
+    response_id: int
+    campaign_id: str | None
+    participant_email: str | None
+    status: SessionStatus
+    duration_minutes: int
+    started_at: Timestamp
+    completed_at: Timestamp | None
+    transcript_url: str
+    audio_url: str | None
+
+
+class TranscriptTurn(BaseModel):
+    timestamp: float
+    speaker: str
+    text: str
+    sentiment: Sentiment
+
+
+class TranscriptOut(BaseModel):
+    session_id: str
+    started_at: Timestamp
+    completed_at: Timestamp | None
+    turns: list[TranscriptTurn]
