@@ -8,6 +8,10 @@ per-answer analysis, speech analytics, assessment), one in progress, one abandon
 from __future__ import annotations
 
 import hashlib
+import io
+import math
+import struct
+import wave
 import zlib
 from datetime import datetime, timedelta
 from typing import Any
@@ -180,6 +184,20 @@ def _resume_pdf(name: str, lines: list[str]) -> bytes:
     return bytes(out)
 
 
+def _tone_wav(seconds: float = 1.5, hertz: int = 440, rate: int = 8000) -> bytes:
+    """A short, quiet tone as a real WAV file (the demo's session recording)."""
+    frames = b"".join(
+        struct.pack("<h", int(3000 * math.sin(2 * math.pi * hertz * n / rate))) for n in range(int(seconds * rate))
+    )
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(frames)
+    return buffer.getvalue()
+
+
 def _interview(
     org_id: str,
     name: str,
@@ -251,6 +269,7 @@ def _completed_session(
     started: datetime,
     strength: str,
     language: str = "en",
+    with_audio: bool = False,
 ) -> Session:
     answers_text = PYTHON_ANSWERS[strength]
     turns = [
@@ -334,6 +353,12 @@ def _completed_session(
         ),
     )
     completed = started + timedelta(seconds=clock + 5)
+    audio_key = None
+    if with_audio:
+        audio_key = file_key(org_id, candidate.id, "session-recording.wav")
+        aws.client("s3").put_object(
+            Bucket=get_settings().bucket, Key=audio_key, Body=_tone_wav(), ContentType="audio/wav"
+        )
     return save_new_session(
         Session(
             id=new_id(),
@@ -348,6 +373,7 @@ def _completed_session(
             answers=answers,
             assessment=assessment,
             integrity=Integrity(tab_switches=0 if strength == "strong" else 2),
+            audio_key=audio_key,
             started_at=started,
             completed_at=completed,
             updated_at=completed,
@@ -444,7 +470,7 @@ def load(_runtime: Any = None) -> dict[str, Any]:
         invites.append(invite)
     day = timedelta(days=1)
     sessions = [
-        _completed_session(org.id, python, candidates[0], campaign.id, created - 3 * day, "strong"),
+        _completed_session(org.id, python, candidates[0], campaign.id, created - 3 * day, "strong", with_audio=True),
         _completed_session(org.id, python, candidates[1], campaign.id, created - 2 * day, "moderate"),
         _completed_session(org.id, python, candidates[2], campaign.id, created - day, "strong", language="fr"),
     ]

@@ -127,17 +127,7 @@ def task_status(organization_id: str, task_id: str) -> TaskStatusOut:
     task = get_task(organization_id, task_id)
     page = table().query(org_pk(organization_id), prefix=_log_prefix(task_id), limit=RECENT_LOGS, forward=False)
     logs = [TaskLogOut.model_validate(item) for item in reversed(page.items)]
-    return TaskStatusOut(
-        created_at=task.created_at,
-        current_step=task.current_step,
-        id=task.id,
-        notification_url=task.notification_url,
-        recent_logs=logs,
-        result=task.result,
-        status=task.status,
-        type=task.type,
-        updated_at=task.updated_at,
-    )
+    return TaskStatusOut.model_validate({**task.model_dump(), "recent_logs": logs})  # the seed's fields only
 
 
 # ------------------------------------------------------------------ submission

@@ -1,5 +1,8 @@
 """The foundation as a client meets it: organizations, keys, tokens, and bad input, over HTTP."""
 
+import urllib.error
+import urllib.request
+
 import pytest
 
 
@@ -101,3 +104,22 @@ def test_json_sent_with_a_form_content_type_is_read_as_json(client, served):
     assert reply.status == 422
     assert reply.json == {"error": "expires_in: Input should be greater than or equal to 60", "name": "expires_in"}
     assert client.request("POST", "/auth/token", raw=b'{"expires_in": 60}', headers=headers).json["expires_in"] == 60
+
+
+def test_a_demo_session_recording_is_reached_through_its_presigned_redirect(client, served):
+    headers = {"apiKey": served["demo"]["member_key"]}
+    session_id = served["demo"]["ids"]["sessions"][0]["id"]
+    detail = client.request("GET", f"/api/sessions/{session_id}", headers=headers).json
+    assert detail["audio_url"].endswith(f"/api/session/{session_id}/audio")
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *_args, **_kwargs):
+            return None
+
+    request = urllib.request.Request(detail["audio_url"], headers=headers)
+    with pytest.raises(urllib.error.HTTPError) as redirect:
+        urllib.request.build_opener(NoRedirect).open(request, timeout=10)
+    assert redirect.value.code == 302
+    with urllib.request.urlopen(redirect.value.headers["Location"], timeout=10) as recording:
+        assert recording.headers["Content-Type"] == "audio/wav"
+        assert recording.read(4) == b"RIFF"
