@@ -32,9 +32,12 @@ typecheck: .venv/.synced
 	$(UV) run --frozen mypy
 
 # Regenerate what is derived from other files (tests fail when these drift):
-#   shared/requirements.txt from uv.lock, functions/route_not_found/routes.json from template.yaml.
+#   shared/requirements.txt and layers/pdf/requirements.txt from uv.lock,
+#   functions/route_not_found/routes.json from template.yaml.
+EXPORT := --frozen --no-default-groups --no-emit-project --no-header --format requirements-txt
 generate: .venv/.synced
-	$(UV) export --frozen --no-dev --no-emit-project --no-header --format requirements-txt -o shared/requirements.txt
+	$(UV) export $(EXPORT) -o shared/requirements.txt
+	$(UV) export $(EXPORT) --group pdf -o layers/pdf/requirements.txt
 	$(UV) run --frozen panelist routes --json > functions/route_not_found/routes.json
 
 bench: .venv/.synced

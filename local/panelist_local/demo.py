@@ -21,7 +21,7 @@ from panelist.api_keys import create_api_key
 from panelist.campaigns import invite_ops, save_new_campaign
 from panelist.candidates import file_key, save_candidate
 from panelist.interviews import save_new_interview
-from panelist.models.campaigns import Campaign, Invite, InviteStatus, ProjectCreate
+from panelist.models.campaigns import Campaign, Invite, ProjectCreate
 from panelist.models.candidates import Candidate, CandidateFile, FileType
 from panelist.models.common import new_id, now
 from panelist.models.interviews import Expectations, Interview, Question, Seniority, Skill
@@ -270,6 +270,7 @@ def _completed_session(
     strength: str,
     language: str = "en",
     with_audio: bool = False,
+    invite_id: str | None = None,
 ) -> Session:
     answers_text = PYTHON_ANSWERS[strength]
     turns = [
@@ -367,6 +368,8 @@ def _completed_session(
             interview_id=interview.id,
             candidate_id=candidate.id,
             campaign_id=campaign_id,
+            invite_id=invite_id,
+            participant_email=candidate.email,
             status=SessionStatus.completed,
             language=language,
             turns=turns,
@@ -377,8 +380,7 @@ def _completed_session(
             started_at=started,
             completed_at=completed,
             updated_at=completed,
-        ),
-        counts_as=("started", "completed") if campaign_id else (),
+        )
     )
 
 
@@ -470,9 +472,22 @@ def load(_runtime: Any = None) -> dict[str, Any]:
         invites.append(invite)
     day = timedelta(days=1)
     sessions = [
-        _completed_session(org.id, python, candidates[0], campaign.id, created - 3 * day, "strong", with_audio=True),
-        _completed_session(org.id, python, candidates[1], campaign.id, created - 2 * day, "moderate"),
-        _completed_session(org.id, python, candidates[2], campaign.id, created - day, "strong", language="fr"),
+        _completed_session(
+            org.id,
+            python,
+            candidates[0],
+            campaign.id,
+            created - 3 * day,
+            "strong",
+            with_audio=True,
+            invite_id=invites[0].id,
+        ),
+        _completed_session(
+            org.id, python, candidates[1], campaign.id, created - 2 * day, "moderate", invite_id=invites[1].id
+        ),
+        _completed_session(
+            org.id, python, candidates[2], campaign.id, created - day, "strong", language="fr", invite_id=invites[2].id
+        ),
     ]
     in_progress = save_new_session(
         Session(
@@ -482,6 +497,8 @@ def load(_runtime: Any = None) -> dict[str, Any]:
             interview_id=python.id,
             candidate_id=candidates[3].id,
             campaign_id=campaign.id,
+            invite_id=invites[3].id,
+            participant_email=candidates[3].email,
             status=SessionStatus.in_progress,
             started_at=created - timedelta(minutes=4),
             updated_at=created,
@@ -489,8 +506,7 @@ def load(_runtime: Any = None) -> dict[str, Any]:
                 Turn(timestamp=0, speaker="ai", text="Hello Jonas! Thank you for joining today."),
                 Turn(timestamp=5, speaker="ai", text=python.questions[0].prompt, question_id="q1"),
             ],
-        ),
-        counts_as=("started",),
+        )
     )
     abandoned = save_new_session(
         Session(
@@ -499,14 +515,13 @@ def load(_runtime: Any = None) -> dict[str, Any]:
             organization_id=org.id,
             interview_id=csm.id,
             candidate_id=candidates[1].id,
+            participant_email=candidates[1].email,
             status=SessionStatus.abandoned,
             started_at=created - 5 * day,
             updated_at=created - 5 * day,
             turns=[Turn(timestamp=0, speaker="ai", text="Hello Mateo! Thank you for joining today.")],
         )
     )
-    for invite, status in zip(invites, [InviteStatus.completed] * 3 + [InviteStatus.started], strict=False):
-        table().update(f"ORG#{org.id}", f"INVITE#{invite.id}", "SET #s = :s", names={"#s": "status"}, s=status.value)
     return {
         "member_key": member_key,
         "admin_key": admin_key,

@@ -143,6 +143,7 @@ def provision(
     platform-admin key). Functions are registered with placeholder code: `LambdaBridge` runs them.
     """
     session = session or boto3.Session(region_name=REGION)
+    _serialize_dynamodb()
 
     @cache
     def client(service: str) -> Any:
@@ -426,6 +427,30 @@ def _patch_lambda() -> None:
 
         invoke.panelist_patch = True  # type: ignore[attr-defined]
         backend.invoke = invoke  # type: ignore[method-assign]
+
+
+_dynamodb_lock = threading.RLock()
+
+
+def _serialize_dynamodb() -> None:
+    """Make each emulated DynamoDB request atomic, as DynamoDB's are.
+
+    moto's backend is not thread-safe (a transaction deep-copies tables that another thread may be
+    changing), so concurrent requests, from the threaded server or threads in a test, take turns.
+    Requests still interleave with each other exactly as they would against DynamoDB.
+    """
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.__dict__["call_action"]
+    if getattr(original, "panelist_patch", False):
+        return
+
+    def call_action(self: Any) -> Any:
+        with _dynamodb_lock:
+            return original(self)
+
+    call_action.panelist_patch = True  # type: ignore[attr-defined]
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
 
 def _patch_step_functions() -> None:

@@ -8,14 +8,16 @@ from datetime import timedelta
 
 from botocore.exceptions import ClientError
 
-from panelist import mail
-from panelist.errors import BadRequest, Conflict, NotFound
+from panelist import mail, webhook_endpoints
+from panelist.errors import BadRequest, Conflict, Gone, NotFound
 from panelist.interviews import get_interview
 from panelist.models.campaigns import (
     Campaign,
     CampaignCreate,
+    CampaignDetail,
     CampaignStatus,
     Invite,
+    InviteDetail,
     InviteFailure,
     InviteRequest,
     InviteStatus,
@@ -23,7 +25,7 @@ from panelist.models.campaigns import (
 from panelist.models.common import new_id, now
 from panelist.models.interviews import InterviewStatus
 from panelist.projects import get_project
-from panelist.storage import Item, counter_op, org_pk, put_op, table, update_op
+from panelist.storage import ConditionFailed, Item, counter_op, org_pk, put_op, table, update_op
 
 PREFIX = "CAMPAIGN#"
 INVITE_PREFIX = "INVITE#"
@@ -160,6 +162,13 @@ def change_status(organization_id: str, campaign_id: str, status: CampaignStatus
         *_counted(organization_id, campaign_lists(campaign, campaign.status)[2:], -1),
         *_counted(organization_id, [by_status, by_both], 1),
     )
+    if status is CampaignStatus.completed:  # committed: publishing cannot undo it, nor fail it
+        webhook_endpoints.publish(
+            organization_id,
+            "campaign.completed",
+            CampaignDetail.of(updated).model_dump(mode="json"),
+            idempotency_key=f"campaign.completed:{campaign_id}",
+        )
     return updated
 
 
@@ -246,6 +255,39 @@ def get_invite_by_token(organization_id: str, token: str) -> Invite:
     if invite.status in (InviteStatus.pending, InviteStatus.opened) and invite.expires_at <= now():
         invite = invite.model_copy(update={"status": InviteStatus.expired})
     return invite
+
+
+def open_invite(token: str) -> Invite:
+    """A candidate opened the invite link: a pending invite becomes `opened` (once, publishing `invite.opened`).
+
+    An expired invite is Gone; one already opened, started or completed is returned as it is.
+    """
+    lookup = table().get(invite_lookup_pk(token), "INVITE")
+    if lookup is None:
+        raise NotFound("invite not found", field="token")
+    organization_id = str(lookup["organization_id"])
+    invite = get_invite_by_token(organization_id, token)
+    if invite.status is InviteStatus.expired:
+        raise Gone("the invite has expired", field="token", expected="an invite before its expires_at")
+    if invite.status is not InviteStatus.pending:
+        return invite
+    opened = invite.model_copy(update={"status": InviteStatus.opened, "opened_at": now()})
+    try:
+        table().update(
+            org_pk(organization_id),
+            INVITE_PREFIX + invite.id,
+            "SET #status = :opened, opened_at = :at",
+            condition="#status = :pending",
+            names={"#status": "status"},
+            opened=InviteStatus.opened.value,
+            pending=InviteStatus.pending.value,
+            at=opened.model_dump(mode="json")["opened_at"],
+        )
+    except ConditionFailed:  # opened (or used) by a concurrent request, which published the event
+        return get_invite_by_token(organization_id, token)
+    data = InviteDetail.model_validate(opened, from_attributes=True).model_dump(mode="json", exclude={"token"})
+    webhook_endpoints.publish(organization_id, "invite.opened", data, idempotency_key=f"invite.opened:{invite.id}")
+    return opened
 
 
 def invite_ops(invite: Invite) -> list[Item]:

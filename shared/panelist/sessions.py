@@ -1,33 +1,137 @@
-"""Interview sessions, addressed by UUID and by per-organization number (Xobin's `response_id`)."""
+"""Interview sessions, addressed by UUID and by per-organization number (Xobin's `response_id`).
+
+A session is listed in up to four partitions (all, by status, by campaign, by campaign and status),
+each sorted by start time. Every partition has counters for its total and for each year, month and
+day of start, changed in the transaction that adds, moves or removes the session, so a list's
+`total` is read from counters, even for a date range, and a page reads only the items it shows.
+"""
 
 from __future__ import annotations
 
-from panelist import aws
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+from panelist import aws, webhook_endpoints
+from panelist.campaigns import INVITE_PREFIX
 from panelist.candidates import get_candidate
-from panelist.errors import NotFound
-from panelist.models.sessions import Session, SessionDetail, TranscriptOut, TranscriptTurn
+from panelist.errors import BadRequest, Conflict, Gone, NotFound
+from panelist.models.campaigns import InviteStatus
+from panelist.models.common import now
+from panelist.models.sessions import (
+    Session,
+    SessionDetail,
+    SessionStatus,
+    SessionSummary,
+    TranscriptOut,
+    TranscriptTurn,
+)
 from panelist.settings import get_settings
-from panelist.storage import Item, counter_op, org_pk, put_op, table, update_op
+from panelist.storage import ConditionFailed, Item, counter_op, org_pk, put_op, table, update_op
 
 PREFIX = "SESSION#"
 NUMBER_PREFIX = "RESPONSE#"
+_INDEXES = ("GSI1", "GSI2", "GSI3", "GSI4")  # all, by status, by campaign, by campaign and status
 
 
 def number_sk(number: int) -> str:
     return f"{NUMBER_PREFIX}{number:012d}"
 
 
+def _partition(organization_id: str, campaign_id: str | None, status: SessionStatus | None) -> tuple[str, str]:
+    """The list partition (and its index) of one filter combination."""
+    base = org_pk(organization_id) + "#SESSIONS"
+    if campaign_id and status:
+        return f"{base}#CAMPAIGN#{campaign_id}#{status.value}", "GSI4"
+    if campaign_id:
+        return f"{base}#CAMPAIGN#{campaign_id}", "GSI3"
+    if status:
+        return f"{base}#{status.value}", "GSI2"
+    return base, "GSI1"
+
+
+def session_lists(session: Session) -> dict[str, str]:
+    """index → partition of every list the session is in."""
+    combos: list[tuple[str | None, SessionStatus | None]] = [(None, None), (None, session.status)]
+    if session.campaign_id:
+        combos += [(session.campaign_id, None), (session.campaign_id, session.status)]
+    return {index: partition for partition, index in (_partition(session.organization_id, *c) for c in combos)}
+
+
+def _sort_key(session: Session) -> str:
+    return session.started_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") + "#" + session.id
+
+
+def list_counters(partition: str, started: datetime) -> list[str]:
+    """The counters of `partition` a session started at `started` counts in: all time, its year, month, day."""
+    day = started.astimezone(UTC).date().isoformat()
+    return [f"LIST#{partition}", *(f"LIST#{partition}#{day[:n]}" for n in (4, 7, 10))]
+
+
+def _counted(session: Session, partitions: list[str], delta: int) -> list[Item]:
+    pk = org_pk(session.organization_id)
+    return [counter_op(pk, name, delta) for p in partitions for name in list_counters(p, session.started_at)]
+
+
 def session_item(session: Session) -> Item:
+    listed: Item = {}
+    for index, partition in session_lists(session).items():
+        listed[f"{index}PK"], listed[f"{index}SK"] = partition, _sort_key(session)
     return {
         "PK": org_pk(session.organization_id),
         "SK": PREFIX + session.id,
         "type": "Session",
+        **listed,
         **session.model_dump(mode="json"),
     }
 
 
-def save_new_session(session: Session, *, counts_as: tuple[str, ...] = ()) -> Session:
-    """Store a new session under the next `response_id`; `counts_as` names campaign counters it adds to."""
+def _invite_op(session: Session, status: InviteStatus, *, starting: bool) -> Item:
+    """Move the session's invite on; starting needs it unused and unexpired."""
+    condition, values = "attribute_exists(PK)", {}
+    if starting:
+        condition = "#status IN (:pending, :opened) AND expires_at > :now"
+        values = {"pending": InviteStatus.pending.value, "opened": InviteStatus.opened.value}
+        values["now"] = now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return update_op(
+        org_pk(session.organization_id),
+        INVITE_PREFIX + str(session.invite_id),
+        "SET #status = :new, session_id = :session, candidate_id = :candidate",
+        condition=condition,
+        names={"#status": "status"},
+        new=status.value,
+        session=session.id,
+        candidate=session.candidate_id,
+        **values,
+    )
+
+
+def _campaign_op(session: Session, counters: tuple[str, ...]) -> Item:
+    expression = "ADD " + ", ".join(f"{name} :one" for name in counters)
+    return update_op(
+        org_pk(session.organization_id),
+        f"CAMPAIGN#{session.campaign_id}",
+        expression,
+        condition="attribute_exists(PK)",
+        one=1,
+    )
+
+
+def _publish(session: Session, event: str) -> None:
+    data = {
+        **SessionSummary.of(session).model_dump(mode="json"),
+        "interview_id": session.interview_id,
+        "candidate_id": session.candidate_id,
+        "invite_id": session.invite_id,
+    }
+    webhook_endpoints.publish(session.organization_id, event, data, idempotency_key=f"{event}:{session.id}")
+
+
+def save_new_session(session: Session) -> Session:
+    """Store a new session under the next `response_id`, with every counter it counts in.
+
+    A session of a campaign counts as started there (and as completed when it already is); one from
+    an invite uses the invite up: an expired invite is Gone, a used one a Conflict.
+    """
     number = table().next_number(session.organization_id, "session")
     session = session.model_copy(update={"number": number})
     pk = org_pk(session.organization_id)
@@ -35,14 +139,145 @@ def save_new_session(session: Session, *, counts_as: tuple[str, ...] = ()) -> Se
         put_op(session_item(session), unique=True),
         put_op({"PK": pk, "SK": number_sk(number), "session_id": session.id}, unique=True),
         counter_op(pk, "sessions"),
+        *_counted(session, list(session_lists(session).values()), 1),
     ]
-    if session.campaign_id and counts_as:
-        expression = "ADD " + ", ".join(f"{name} :one" for name in counts_as)
-        ops.append(
-            update_op(pk, f"CAMPAIGN#{session.campaign_id}", expression, condition="attribute_exists(PK)", one=1)
-        )
-    table().transact(*ops)
+    completed = session.status is SessionStatus.completed
+    if session.campaign_id:
+        ops.append(_campaign_op(session, ("started", "completed") if completed else ("started",)))
+    if session.invite_id:
+        invite_status = InviteStatus.completed if completed else InviteStatus.started
+        ops.append(_invite_op(session, invite_status, starting=True))
+    try:
+        table().transact(*ops)
+    except ConditionFailed:
+        if session.invite_id:
+            _refuse_invite(session)
+        raise
+    if session.status is SessionStatus.in_progress:
+        _publish(session, "session.started")
     return session
+
+
+def _refuse_invite(session: Session) -> None:
+    invite = table().get(org_pk(session.organization_id), INVITE_PREFIX + str(session.invite_id))
+    if invite is None:
+        raise NotFound("invite not found", field="invite_id")
+    if invite["status"] in (InviteStatus.pending.value, InviteStatus.opened.value):
+        raise Gone("the invite has expired", field="invite_id", expected="an invite before its expires_at")
+    raise Conflict("the invite has already been used for a session", field="invite_id")
+
+
+_FINAL = (SessionStatus.completed, SessionStatus.abandoned)
+
+
+def finish_session(
+    organization_id: str, session_id: str, status: SessionStatus, *, at: datetime | None = None
+) -> Session:
+    """End an in-progress session as completed or abandoned, moving it between lists and counters at once.
+
+    Finishing it again the same way returns it unchanged (a retry counts nothing twice); any other
+    move is a Conflict. Completing publishes `session.completed`.
+    """
+    if status not in _FINAL:
+        raise ValueError(f"a session can only finish as {' or '.join(s.value for s in _FINAL)}")
+    session = get_session(organization_id, session_id)
+    if session.status is status:
+        return session
+    if session.status is not SessionStatus.in_progress:
+        raise Conflict(f"the session is already {session.status.value}", field="status")
+    at = at or now()
+    updated = session.model_copy(
+        update={"status": status, "updated_at": at, "completed_at": at if status is SessionStatus.completed else None}
+    )
+    before, after = session_lists(session), session_lists(updated)
+    moved = [index for index in after if before[index] != after[index]]
+    stored = updated.model_dump(mode="json")
+    changes = {"status": stored["status"], "updated_at": stored["updated_at"], "completed_at": stored["completed_at"]}
+    changes |= {f"{index}PK": after[index] for index in moved}
+    ops = [
+        update_op(
+            org_pk(organization_id),
+            PREFIX + session_id,
+            "SET " + ", ".join(f"#{k} = :{k}" for k in changes),
+            condition="#status = :was",
+            names={f"#{k}": k for k in changes},
+            was=SessionStatus.in_progress.value,
+            **changes,
+        ),
+        *_counted(session, [before[index] for index in moved], -1),
+        *_counted(session, [after[index] for index in moved], 1),
+    ]
+    if session.campaign_id and status is SessionStatus.completed:
+        ops.append(_campaign_op(session, ("completed",)))
+    if session.invite_id and status is SessionStatus.completed:
+        ops.append(_invite_op(session, InviteStatus.completed, starting=False))
+    try:
+        table().transact(*ops)
+    except ConditionFailed:
+        current = get_session(organization_id, session_id)  # another caller finished it first
+        if current.status is status:
+            return current
+        raise Conflict(f"the session is already {current.status.value}", field="status") from None
+    if status is SessionStatus.completed:
+        _publish(updated, "session.completed")
+    return updated
+
+
+def date_buckets(start: date, end: date) -> Iterator[str]:
+    """Date prefixes that together cover [start, end] exactly: whole years and months where they fit, else days."""
+    day = start
+    while day <= end:
+        year_end, month_end = date(day.year, 12, 31), _month_end(day)
+        if day == date(day.year, 1, 1) and year_end <= end:
+            yield day.isoformat()[:4]
+            day = year_end + timedelta(days=1)
+        elif day.day == 1 and month_end <= end:
+            yield day.isoformat()[:7]
+            day = month_end + timedelta(days=1)
+        else:
+            yield day.isoformat()
+            day += timedelta(days=1)
+
+
+def _month_end(day: date) -> date:
+    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+EARLIEST = date(2000, 1, 1)  # no session starts earlier: ranges are clipped to [EARLIEST, tomorrow]
+
+
+def list_sessions(
+    organization_id: str,
+    *,
+    campaign_id: str | None = None,
+    status: SessionStatus | None = None,
+    start_date: date | None = None,
+    end_date: date | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[Session], int]:
+    """A page of sessions, oldest start first, and how many match: one Query, counters for the total.
+
+    `start_date` and `end_date` are UTC days, both included.
+    """
+    if start_date and end_date and end_date < start_date:
+        raise BadRequest("end_date is before start_date", field="end_date", expected="a date on or after start_date")
+    partition, index = _partition(organization_id, campaign_id, status)
+    pk = org_pk(organization_id)
+    if start_date is None and end_date is None:
+        items = table().query_offset(partition, index=index, offset=offset, limit=limit)
+        total = table().counter(pk, f"LIST#{partition}")
+    else:
+        low = max(start_date or EARLIEST, EARLIEST)
+        high = min(end_date or date.max, now().date() + timedelta(days=1))
+        if low > high:
+            return [], 0
+        between = (low.isoformat(), (high + timedelta(days=1)).isoformat())
+        items = table().query_offset(partition, index=index, offset=offset, limit=limit, between=between)
+        names = [f"LIST#{partition}#{bucket}" for bucket in date_buckets(low, high)]
+        total = sum(table().counters(pk, names).values())
+    return [Session.model_validate(i) for i in items], total
 
 
 def get_session(organization_id: str, session_id: str) -> Session:
@@ -68,14 +303,8 @@ def session_detail(organization_id: str, session_id: str, *, base_url: str) -> S
         email = None
     links = f"{base_url}/api/session/{session.id}"
     return SessionDetail(
-        id=session.id,
-        response_id=session.number,
-        campaign_id=session.campaign_id,
+        **SessionSummary.of(session).model_dump(exclude={"participant_email"}),
         participant_email=email,
-        status=session.status,
-        duration_minutes=session.duration_minutes,
-        started_at=session.started_at,
-        completed_at=session.completed_at,
         transcript_url=f"{links}/transcript",
         audio_url=f"{links}/audio" if session.audio_key else None,
     )

@@ -200,13 +200,39 @@ class Table:
         item = self.get(pk, f"COUNTER#{name}")
         return int(item["value"]) if item else 0
 
-    def _query_args(self, partition: str, prefix: str | None, index: str | None, forward: bool) -> dict[str, Any]:
+    def counters(self, pk: str, names: list[str]) -> dict[str, int]:
+        """Several counters of a partition, read together (BatchGetItem); a missing one is 0."""
+        result = dict.fromkeys(names, 0)
+        for start in range(0, len(names), 100):
+            keys = [serialize({"PK": pk, "SK": f"COUNTER#{name}"}) for name in names[start : start + 100]]
+            request: dict[str, Any] = {self.name: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                response = self._client.batch_get_item(RequestItems=request)
+                for item in response["Responses"].get(self.name, []):
+                    found = deserialize(item)
+                    result[found["SK"].removeprefix("COUNTER#")] = int(found["value"])
+                request = response.get("UnprocessedKeys") or {}
+        return result
+
+    def _query_args(
+        self,
+        partition: str,
+        prefix: str | None,
+        index: str | None,
+        forward: bool,
+        between: tuple[str, str] | None = None,
+    ) -> dict[str, Any]:
         pk_attr, sk_attr = (f"{index}PK", f"{index}SK") if index else ("PK", "SK")
-        expression = "#pk = :pk" + (" AND begins_with(#sk, :prefix)" if prefix else "")
+        expression = "#pk = :pk"
         values: dict[str, Any] = {":pk": partition}
         names = {"#pk": pk_attr}
         if prefix:
+            expression += " AND begins_with(#sk, :prefix)"
             values[":prefix"] = prefix
+        elif between:
+            expression += " AND #sk BETWEEN :low AND :high"
+            values[":low"], values[":high"] = between
+        if prefix or between:
             names["#sk"] = sk_attr
         args: dict[str, Any] = {
             "TableName": self.name,
@@ -262,11 +288,15 @@ class Table:
         offset: int = 0,
         limit: int = 50,
         forward: bool = True,
+        between: tuple[str, str] | None = None,
     ) -> list[Item]:
-        """Items [offset, offset + limit) of a partition; reads offset + limit items at most."""
+        """Items [offset, offset + limit) of a partition (sort keys within `between`, inclusive).
+
+        Reads offset + limit items at most.
+        """
         if limit == 0:
             return []
-        items, _ = self._collect(self._query_args(partition, prefix, index, forward), offset + limit)
+        items, _ = self._collect(self._query_args(partition, prefix, index, forward, between), offset + limit)
         return items[offset:]
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from typing import Any
 from urllib.parse import urlencode
 
+import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from panelist import auth, aws, signing
+from panelist.settings import get_settings
 from panelist_local.emulator import provision
 from panelist_local.template import Template
 from tests.functions.harness import PLATFORM_ADMIN_KEY, ROOT, Reply, Tenant, invoke, make_tenant, sample_event
@@ -68,8 +71,13 @@ def api(emulated):
             decision = auth.authorize({"headers": event["headers"]})
             event["requestContext"]["authorizer"] = {"lambda": decision["context"]}
         result = invoke(function, event)
-        text = result.get("body") or "null"
-        return Reply(result["statusCode"], json.loads(text), result.get("headers") or {})
+        headers = result.get("headers") or {}
+        raw = result.get("body") or ""
+        if result.get("isBase64Encoded"):
+            return Reply(result["statusCode"], base64.b64decode(raw), headers)
+        if headers.get("Content-Type", "application/json").startswith("application/json"):
+            return Reply(result["statusCode"], json.loads(raw or "null"), headers)
+        return Reply(result["statusCode"], raw, headers)
 
     return call
 
@@ -87,3 +95,13 @@ def tenant_b(emulated) -> Tenant:
 @pytest.fixture
 def platform_admin() -> dict[str, str]:
     return {"authorization": f"Bearer {PLATFORM_ADMIN_KEY}"}
+
+
+@pytest.fixture
+def queue(emulated, monkeypatch):
+    """The webhook queue's URL, with the settings pointed at it."""
+    url = boto3.client("sqs").get_queue_url(QueueName="panelist-test-webhooks.fifo")["QueueUrl"]
+    monkeypatch.setenv("PANELIST_WEBHOOK_QUEUE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()

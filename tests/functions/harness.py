@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from panelist.api_keys import create_api_key
 from panelist.models.organizations import ApiKeyCreate, OrganizationCreate, Plan, Role
 from panelist.organizations import create_organization
@@ -68,3 +70,27 @@ def make_tenant(name: str, plan: Plan = Plan.professional) -> Tenant:
     admin, admin_secret = create_api_key(org.id, ApiKeyCreate(name="admin", role=Role.admin))
     member, member_secret = create_api_key(org.id, ApiKeyCreate(name="member", role=Role.member))
     return Tenant(org.id, admin_secret, member_secret, admin.id, member.id)
+
+
+def queued_webhooks(queue_url: str) -> list[dict]:
+    """Every message on the queue (received with visibility 0, so they stay there)."""
+    sqs = boto3.client("sqs")
+    seen: dict[str, dict] = {}
+    while True:
+        batch = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=0
+        ).get("Messages", [])
+        fresh = [m for m in batch if m["MessageId"] not in seen]
+        if not fresh:
+            return [json.loads(m["Body"]) for m in seen.values()]
+        seen.update((m["MessageId"], m) for m in fresh)
+
+
+# Paging parameters every list refuses with a 400 naming the field.
+BAD_PAGING = [
+    ({"limit": 0}, "limit"),
+    ({"limit": 101}, "limit"),
+    ({"limit": -1}, "limit"),
+    ({"limit": "x"}, "limit"),
+    ({"offset": -1}, "offset"),
+]

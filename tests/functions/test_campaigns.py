@@ -11,7 +11,7 @@ from panelist.models.interviews import Interview, InterviewStatus
 from panelist.models.sessions import Session, SessionStatus
 from panelist.projects import create_project
 from panelist.sessions import save_new_session
-from tests.functions.harness import ROOT
+from tests.functions.harness import BAD_PAGING, ROOT
 
 
 def _script(tenant, status=InterviewStatus.published) -> str:
@@ -106,11 +106,7 @@ def test_lists_filter_by_project_and_status_with_exact_totals(api, tenant_a):
 @pytest.mark.parametrize(
     ("query", "field"),
     [
-        ({"limit": 0}, "limit"),
-        ({"limit": 101}, "limit"),
-        ({"limit": -1}, "limit"),
-        ({"limit": "x"}, "limit"),
-        ({"offset": -1}, "offset"),
+        *BAD_PAGING,
         ({"status": "paused"}, "status"),
     ],
 )
@@ -134,8 +130,7 @@ def test_details_carry_stats_from_the_counters(api, tenant_a):
                 status=SessionStatus.completed if completed else SessionStatus.in_progress,
                 started_at="2026-11-20T10:00:00Z",
                 updated_at="2026-11-20T10:12:00Z",
-            ),
-            counts_as=("started", "completed") if completed else ("started",),
+            )
         )
     reply = api(
         "get_campaign",

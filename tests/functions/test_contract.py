@@ -15,9 +15,11 @@ from panelist.models.campaigns import Campaign, Invite
 from panelist.models.common import new_id, now
 from panelist.models.interviews import Interview, TaskExecution
 from panelist.models.organizations import Organization, Plan
+from panelist.models.webhooks import WebhookEndpoint
 from panelist.organizations import _item
 from panelist.sessions import session_item
 from panelist.storage import table
+from panelist.webhook_endpoints import save_new_endpoint
 from tests.functions.harness import ROOT, Tenant, invoke, sample_event
 from tests.functions.test_sessions import make_session
 
@@ -72,23 +74,10 @@ def test_the_layer_requirements_match_the_lockfile():
     uv = os.environ.get("UV") or shutil.which("uv") or str(ROOT / ".tools/bin/uv")
     if not Path(uv).is_file():
         pytest.fail("this test needs uv: run the suite with `make test`")
-    exported = subprocess.run(
-        [
-            uv,
-            "export",
-            "--frozen",
-            "--no-dev",
-            "--no-emit-project",
-            "--no-header",
-            "--format",
-            "requirements-txt",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert (ROOT / "shared/requirements.txt").read_text() == exported, "run `make generate`"
+    export = [uv, "export", "--frozen", "--no-default-groups", "--no-emit-project", "--no-header"]
+    for path, groups in (("shared/requirements.txt", []), ("layers/pdf/requirements.txt", ["--group", "pdf"])):
+        run = subprocess.run([*export, *groups], cwd=ROOT, capture_output=True, text=True, check=True)
+        assert (ROOT / path).read_text() == run.stdout, f"{path} is out of date: run `make generate`"
 
 
 @pytest.fixture
@@ -158,6 +147,16 @@ def sample_tenant(emulated):
     session = make_session(Tenant(org.id, "", "", "", ""))
     item = {**session_item(session), "SK": "SESSION#" + sample_event("get_session")["pathParameters"]["id"]}
     table().put({**item, "id": item["SK"].removeprefix("SESSION#")})
+    endpoint_id = sample_event("delete_webhook")["pathParameters"]["id"]
+    save_new_endpoint(
+        WebhookEndpoint(
+            id=endpoint_id,
+            organization_id=org.id,
+            url="https://hooks.example.com/sample",
+            events=["campaign.completed"],
+            created_at=now(),
+        )
+    )
 
 
 def test_every_sample_event_succeeds_against_its_handler(template, sample_tenant):

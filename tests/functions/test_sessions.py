@@ -14,13 +14,22 @@ from panelist.sessions import save_new_session
 BUCKET = "panelist-test-123456789012-us-east-1"
 
 
-def make_session(tenant, *, audio: bool = True, erased: bool = False, campaign_id: str | None = None) -> Session:
+def make_session(
+    tenant,
+    *,
+    audio: bool = True,
+    erased: bool = False,
+    campaign_id: str | None = None,
+    interview_id: str | None = None,
+    turns: list[Turn] | None = None,
+    email: str = "user@example.com",
+) -> Session:
     started = datetime(2024, 10, 20, 10, 0, tzinfo=UTC)
     candidate = Candidate(
         id=new_id(),
         organization_id=tenant.id,
         name="Ada Okafor",
-        email="user@example.com",
+        email=email,
         created_at=started,
         erased_at=started if erased else None,
     )
@@ -29,7 +38,7 @@ def make_session(tenant, *, audio: bool = True, erased: bool = False, campaign_i
     if audio:
         audio_key = file_key(tenant.id, candidate.id, "session.webm")
         boto3.client("s3").put_object(Bucket=BUCKET, Key=audio_key, Body=b"webm", ContentType="audio/webm")
-    turns = [
+    turns = turns or [
         Turn(timestamp=0, speaker="ai", text="Hello! Thank you for joining today."),
         Turn(timestamp=3.5, speaker="participant", text="Hi, happy to be here.", sentiment="positive"),
     ]
@@ -38,9 +47,10 @@ def make_session(tenant, *, audio: bool = True, erased: bool = False, campaign_i
             id=new_id(),
             number=0,
             organization_id=tenant.id,
-            interview_id=new_id(),
+            interview_id=interview_id or new_id(),
             candidate_id=candidate.id,
             campaign_id=campaign_id,
+            participant_email=None if erased else email,
             status=SessionStatus.completed,
             turns=turns,
             audio_key=audio_key,

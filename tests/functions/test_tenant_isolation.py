@@ -14,7 +14,9 @@ from panelist.interviews import get_interview_by_number, save_new_interview
 from panelist.models.campaigns import CampaignCreate, InviteRequest, ProjectCreate
 from panelist.models.common import new_id
 from panelist.models.interviews import Interview
+from panelist.models.webhooks import WebhookEndpointCreate
 from panelist.projects import create_project
+from panelist.webhook_endpoints import create_endpoint, list_endpoints
 from tests.functions.harness import ROOT
 from tests.functions.test_sessions import make_session
 
@@ -64,6 +66,23 @@ def _session_of(tenant) -> str:
 def _as_b_on_session(api, a, b, function: str, path: str):
     session_id = _session_of(a)
     return api(function, path=path.format(session_id), path_params={"id": session_id}, headers=b.as_member())
+
+
+def _endpoint_of(tenant) -> str:
+    """A webhook endpoint of `tenant` (the same one on every call)."""
+    found = list_endpoints(tenant.id, limit=1)
+    if found:
+        return found[0].id
+    return create_endpoint(tenant.id, WebhookEndpointCreate(url="https://hooks.example.com/isolation")).id
+
+
+def _delete_webhook_as_b(api, a, b):
+    endpoint_id = _endpoint_of(a)
+    reply = api(
+        "delete_webhook", path=f"/api/webhooks/{endpoint_id}", path_params={"id": endpoint_id}, headers=b.as_admin()
+    )
+    assert [e.id for e in list_endpoints(a.id)] == [endpoint_id], "B's delete removed A's endpoint"
+    return reply
 
 
 # function -> (call as B on A's resource, expected status, what must not leak)
@@ -122,9 +141,18 @@ ROWS = {
     "get_session": lambda api, a, b: _as_b_on_session(api, a, b, "get_session", "/api/sessions/{}"),
     "get_transcript": lambda api, a, b: _as_b_on_session(api, a, b, "get_transcript", "/api/session/{}/transcript"),
     "get_session_audio": lambda api, a, b: _as_b_on_session(api, a, b, "get_session_audio", "/api/session/{}/audio"),
+    "get_session_pdf": lambda api, a, b: _as_b_on_session(api, a, b, "get_session_pdf", "/api/session/{}/pdf"),
+    "delete_webhook": _delete_webhook_as_b,
 }
+# Pages a candidate's link opens: no organization key is involved, the unguessable token is the
+# credential (test_open_invite: an unknown or forged token is a 404 page).
+TOKEN_PAGES = {"open_invite"}
 PLATFORM_SCOPED = {"create_api_key", "list_api_keys", "revoke_api_key"}
 LISTS = {
+    "list_sessions": lambda api, a, b: (
+        _session_of(a),
+        api("list_sessions", query={}, headers=b.as_member()).body["sessions"],
+    ),
     "list_campaigns": lambda api, a, b: (
         _campaign_of(a),
         api("list_campaigns", query={}, headers=b.as_member()).body["campaigns"],
@@ -133,13 +161,17 @@ LISTS = {
         create_project(a.id, ProjectCreate(name="A only")).id,
         api("list_projects", query={}, headers=b.as_member()).body["projects"],
     ),
+    "list_webhooks": lambda api, a, b: (
+        _endpoint_of(a),
+        api("list_webhooks", query={}, headers=b.as_member()).body["webhooks"],
+    ),
 }
 
 
 def test_every_route_with_an_id_or_a_list_has_a_row(template):
     for route in template.routes:
         folder = template.functions[route.function].code_dir.name
-        if "{" in route.path:
+        if "{" in route.path and folder not in TOKEN_PAGES:
             assert folder in ROWS, f"{route.method} {route.path} needs a tenant-isolation row"
         if folder.startswith("list_") and "{" not in route.path and not route.path.startswith("/api/admin/"):
             assert folder in LISTS, f"{route.method} {route.path} needs a tenant-isolation list row"

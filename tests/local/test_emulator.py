@@ -24,7 +24,7 @@ def test_the_real_template_is_provisioned_as_declared():
         assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
         created = {i["IndexName"]: i["KeySchema"] for i in table["GlobalSecondaryIndexes"]}
         assert created == {i["IndexName"]: i["KeySchema"] for i in declared["GlobalSecondaryIndexes"]}
-        assert len(created) == 3
+        assert len(created) == 4
         ttl = dynamodb.describe_time_to_live(TableName="panelist-test")["TimeToLiveDescription"]
         assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "ttl")
 

@@ -56,6 +56,7 @@ class Invite(Entity):
     status: InviteStatus = InviteStatus.pending
     candidate_id: str | None = None
     session_id: str | None = None
+    opened_at: datetime | None = None
     expires_at: datetime
     created_at: datetime
 

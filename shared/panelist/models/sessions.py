@@ -85,6 +85,7 @@ class Session(Entity):
     candidate_id: str
     campaign_id: str | None = None
     invite_id: str | None = None
+    participant_email: str | None = Field(default=None, description="A copy for lists; cleared on erasure")
     status: SessionStatus = SessionStatus.in_progress
     language: str = "en"
     turns: list[Turn] = []
@@ -104,8 +105,8 @@ class Session(Entity):
         return max(0, round((end - self.started_at).total_seconds() / 60))
 
 
-class SessionDetail(BaseModel):
-    """A session as InterviewRelay shows it, with its Xobin `response_id`."""
+class SessionSummary(BaseModel):
+    """A session in a list (and in webhook payloads), with its Xobin `response_id`."""
 
     id: str
     response_id: int
@@ -115,6 +116,21 @@ class SessionDetail(BaseModel):
     duration_minutes: int
     started_at: Timestamp
     completed_at: Timestamp | None
+
+    @classmethod
+    def of(cls, session: Session) -> SessionSummary:
+        return cls(
+            response_id=session.number,
+            duration_minutes=session.duration_minutes,
+            **session.model_dump(
+                include={"id", "campaign_id", "participant_email", "status", "started_at", "completed_at"}
+            ),
+        )
+
+
+class SessionDetail(SessionSummary):
+    """A session as InterviewRelay shows it, with its Xobin `response_id`."""
+
     transcript_url: str
     audio_url: str | None
 

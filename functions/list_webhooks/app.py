@@ -1,0 +1,16 @@
+from panelist.api import relay
+from panelist.api.relay import Limit, Offset
+from panelist.models.webhooks import WebhookEndpointOut
+from panelist.webhook_endpoints import count_endpoints, list_endpoints
+
+app = relay.resolver()
+
+
+@app.get("/api/webhooks")
+def get(limit: Limit = 50, offset: Offset = 0) -> dict:
+    endpoints = list_endpoints(app.tenant, offset=offset, limit=limit)
+    items = [WebhookEndpointOut.model_validate(e, from_attributes=True) for e in endpoints]
+    return relay.listing("webhooks", items, total=count_endpoints(app.tenant), limit=limit, offset=offset)
+
+
+handler = relay.lambda_handler(app)

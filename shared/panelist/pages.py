@@ -1,0 +1,51 @@
+"""Server-rendered pages for candidates (Jinja2, autoescaped): what a link in an email opens."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from panelist.campaigns import get_campaign, open_invite
+from panelist.errors import PanelistError
+from panelist.interviews import get_interview
+
+HTML = "text/html; charset=utf-8"
+_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
+
+
+@cache
+def _templates() -> Environment:
+    return Environment(
+        loader=PackageLoader("panelist", "templates/pages"),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(template: str, status: int = 200, **context: Any) -> Response[str]:
+    body = _templates().get_template(template).render(**context)
+    return Response(status_code=status, content_type=HTML, body=body, headers=dict(_HEADERS))
+
+
+_TITLES = {404: "This link does not work", 410: "This link has expired", 409: "This link has been used"}
+
+
+def error(exc: PanelistError) -> Response[str]:
+    """A plain page saying what happened, with the error's status."""
+    return render("error.html.j2", exc.status, title=_TITLES.get(exc.status, "Something went wrong"), exc=exc)
+
+
+def invite(token: str) -> Response[str]:
+    """The page an invite link opens: marks the invite opened and shows what the interview is."""
+    try:
+        opened = open_invite(token)
+        campaign = get_campaign(opened.organization_id, opened.campaign_id)
+        interview = get_interview(opened.organization_id, campaign.script_id)
+    except PanelistError as exc:
+        return error(exc)
+    return render("invite.html.j2", invite=opened, interview=interview)
