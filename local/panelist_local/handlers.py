@@ -19,6 +19,31 @@ Handler = Callable[[Any, Any], Any]
 
 _import_lock = threading.RLock()  # sys.path and sys.modules change while a function's module loads
 _modules: dict[Path, Any] = {}
+_routing_lock = threading.RLock()
+
+
+def _route_one_event_at_a_time() -> None:
+    """Powertools keeps the current event on a class attribute that every resolver of a process shares.
+
+    A Lambda instance runs one event at a time, so that is safe on AWS; here all functions share one
+    process, so HTTP routing and the route handlers take turns (the authorizer, the rate-limit count
+    and everything else still run concurrently, as in separate instances).
+    """
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+    resolve = APIGatewayHttpResolver.resolve
+    if getattr(resolve, "panelist_patch", False):
+        return
+
+    def one_at_a_time(self: Any, event: Any, context: Any) -> Any:
+        with _routing_lock:
+            return resolve(self, event, context)
+
+    one_at_a_time.panelist_patch = True  # type: ignore[attr-defined]
+    APIGatewayHttpResolver.resolve = one_at_a_time  # type: ignore[method-assign]
+
+
+_route_one_event_at_a_time()
 
 
 @dataclass

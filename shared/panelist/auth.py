@@ -34,6 +34,7 @@ class Principal:
     key_id: str = ""
     plan: str = ""
     parent_id: str = ""
+    rate_limit_per_hour: int = 0  # the organization's own limit (enterprise); 0: its plan's
 
     @property
     def is_platform_admin(self) -> bool:
@@ -76,6 +77,7 @@ def _principal_for_key(organization_id: str, key_id: str, role: str, kind: str) 
         key_id=key_id,
         plan=org.plan.value,
         parent_id=org.parent_id or "",
+        rate_limit_per_hour=org.rate_limit_per_hour or 0,
     )
 
 
@@ -135,7 +137,8 @@ def principal_from_context(context: dict[str, Any] | None) -> Principal:
     context = context or {}
     if context.get("error") or not context.get("kind"):
         raise Unauthorized(context.get("error") or "Missing credentials")
-    return Principal(**{k: str(context.get(k) or "") for k in Principal.__dataclass_fields__})
+    fields = {k: str(context.get(k) or "") for k in Principal.__dataclass_fields__ if k != "rate_limit_per_hour"}
+    return Principal(**fields, rate_limit_per_hour=int(context.get("rate_limit_per_hour") or 0))
 
 
 def issue_access_token(principal: Principal, expires_in: int) -> AccessTokenOut:

@@ -25,9 +25,10 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from panelist import ai, aws, net, webhooks
+from panelist import ai, aws, credits, net, webhooks
 from panelist.errors import BadRequest, Conflict, NotFound
 from panelist.interviews import get_interview, save_new_interview
+from panelist.models.billing import ChargeKind
 from panelist.models.common import now
 from panelist.models.interviews import (
     GenerateInterviewRequest,
@@ -212,16 +213,24 @@ def _start(organization_id: str, request: GenerateInterviewRequest) -> TaskExecu
         created_at=created,
         updated_at=created,
     )
-    table().transact(
-        put_op(
-            {
-                "PK": org_pk(organization_id),
-                "SK": _task_sk(task.id),
-                "type": "TaskExecution",
-                **task.model_dump(mode="json"),
-            },
-            unique=True,
-        )
+    # The job is recorded and charged in one transaction (reference: the job id), before anything
+    # starts: a balance that cannot cover it is a 402 and leaves nothing behind.
+    job = put_op(
+        {
+            "PK": org_pk(organization_id),
+            "SK": _task_sk(task.id),
+            "type": "TaskExecution",
+            **task.model_dump(mode="json"),
+        },
+        unique=True,
+    )
+    credits.charge(
+        organization_id,
+        credits.price("interview_generation"),
+        kind=ChargeKind.generation,
+        reference=f"generation:{task.id}",
+        description=f"Interview generation: {request.job_role}"[:200],
+        extra_ops=[job],
     )
     log(organization_id, task.id, "AI Progress: Job queued")
     aws.client("stepfunctions").start_execution(

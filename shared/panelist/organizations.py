@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import secrets
 
-from panelist.errors import Conflict, NotFound
+from panelist import credits
+from panelist.errors import BadRequest, Conflict, NotFound
 from panelist.models.common import new_id, now
-from panelist.models.organizations import Organization, OrganizationCreate
+from panelist.models.organizations import Organization, OrganizationCreate, Plan
 from panelist.storage import ConditionFailed, Item, counter_op, org_pk, put_op, table, update_op
 
 PLATFORM_PK = "PLATFORM"
@@ -32,7 +33,16 @@ def _item(org: Organization) -> Item:
 
 
 def create_organization(request: OrganizationCreate) -> Organization:
-    """Create an organization; its slug is unique across the platform."""
+    """Create an organization; its slug is unique across the platform.
+
+    Only an enterprise organization has its own `rate_limit_per_hour` (see `panelist.ratelimits`).
+    """
+    if request.rate_limit_per_hour is not None and request.plan is not Plan.enterprise:
+        raise BadRequest(
+            f"rate_limit_per_hour is only set on the enterprise plan; the {request.plan.value} plan has its own limit",
+            field="rate_limit_per_hour",
+            expected="no value unless plan is enterprise",
+        )
     created = now()
     slug = request.slug or f"{_slugify(request.name)}-{secrets.token_hex(2)}"
     org = Organization(
@@ -42,6 +52,7 @@ def create_organization(request: OrganizationCreate) -> Organization:
         put_op(_item(org), unique=True),
         put_op({"PK": f"SLUG#{slug}", "SK": "SLUG", "organization_id": org.id}, unique=True),
         counter_op(PLATFORM_PK, "organizations"),
+        *credits.initial_ops(org),  # the starter grant and this month's allowance, with the organization
     ]
     if org.parent_id:
         ops.append(

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
-from panelist import aws, webhook_endpoints
+from panelist import aws, credits, webhook_endpoints
 from panelist.campaigns import INVITE_PREFIX
 from panelist.candidates import get_candidate
 from panelist.errors import BadRequest, Conflict, Gone, NotFound
+from panelist.models.billing import ChargeKind
 from panelist.models.campaigns import InviteStatus
 from panelist.models.common import now
 from panelist.models.sessions import (
@@ -212,7 +213,7 @@ def finish_session(
     if session.invite_id and status is SessionStatus.completed:
         ops.append(_invite_op(session, InviteStatus.completed, starting=False))
     try:
-        table().transact(*ops)
+        _commit_finish(updated, ops)
     except ConditionFailed:
         current = get_session(organization_id, session_id)  # another caller finished it first
         if current.status is status:
@@ -221,6 +222,30 @@ def finish_session(
     if status is SessionStatus.completed:
         _publish(updated, "session.completed")
     return updated
+
+
+def _commit_finish(session: Session, ops: list[Item]) -> None:
+    """Commit a finished session; a completed one is charged per started minute in the same transaction.
+
+    The interview has happened, so a balance that cannot cover it is charged what it holds and the
+    rest is recorded as the ledger entry's shortfall (never refused, never lost).
+    """
+    if session.status is SessionStatus.completed:
+        amount, reference, description = credits.session_charge(
+            session.id, session.started_at, session.completed_at or session.updated_at
+        )
+        if amount and credits.get_credits(session.organization_id) is not None:
+            credits.charge(
+                session.organization_id,
+                amount,
+                kind=ChargeKind.session,
+                reference=reference,
+                description=description,
+                partial=True,
+                extra_ops=ops,
+            )
+            return
+    table().transact(*ops)
 
 
 def date_buckets(start: date, end: date) -> Iterator[str]:

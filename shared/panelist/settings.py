@@ -26,6 +26,9 @@ class Settings(BaseModel):
     generation_state_machine_arn: str = ""
     auth_cache_seconds: int = Field(default=30, ge=0, le=300)
     allow_loopback_webhooks: bool = False
+    low_balance_credits: float = Field(default=100, ge=0)
+    critical_balance_credits: float = Field(default=20, ge=0)
+    enterprise_monthly_credits: float = Field(default=20000, ge=0)
 
     @field_validator("public_base_url")
     @classmethod

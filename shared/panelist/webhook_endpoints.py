@@ -26,6 +26,7 @@ EVENTS = (
     "session.completed",
     "invite.opened",
     "campaign.completed",
+    "credits.low",
 )
 
 MAX_ENDPOINTS = 20

@@ -65,6 +65,16 @@ def test_missing_credentials_are_401_json(client):
     assert reply.json["error"]["code"] == "UNAUTHORIZED"
 
 
+def test_every_answer_carries_the_rate_limit_through_the_gateway(client, served):
+    demo = {"apiKey": served["demo"]["member_key"]}
+    first, second = (client.request("GET", "/api/projects", headers=demo) for _ in range(2))
+    assert first.headers["X-RateLimit-Limit"] == "10000"  # the demo organization is on the professional plan
+    assert int(second.headers["X-RateLimit-Remaining"]) == int(first.headers["X-RateLimit-Remaining"]) - 1
+    assert int(first.headers["X-RateLimit-Reset"]) % 3600 == 0
+    for anonymous in (client.request("GET", "/nowhere"), client.request("GET", "/api/projects")):  # by source IP
+        assert (anonymous.status, anonymous.headers["X-RateLimit-Limit"]) in ((404, "100"), (401, "100"))
+
+
 @pytest.mark.parametrize(
     ("method", "path", "status"),
     [

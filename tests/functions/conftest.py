@@ -50,6 +50,7 @@ def api(emulated):
         query: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         path_params: dict[str, str] | None = None,
+        source_ip: str | None = None,
     ) -> Reply:
         event = copy.deepcopy(sample_event(function))
         event["headers"] = {k: v for k, v in event["headers"].items() if k not in ("authorization", "apikey")}
@@ -58,6 +59,8 @@ def api(emulated):
             event["rawPath"] = event["requestContext"]["http"]["path"] = path
         if method is not None:
             event["requestContext"]["http"]["method"] = method
+        if source_ip is not None:
+            event["requestContext"]["http"]["sourceIp"] = source_ip
         if path_params is not None:
             event["pathParameters"] = path_params
         event.pop("body", None)

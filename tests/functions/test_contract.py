@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from panelist.campaigns import invite_ops, save_new_campaign
+from panelist.credits import initial_ops
 from panelist.interviews import save_new_interview
 from panelist.models.campaigns import Campaign, Invite
 from panelist.models.common import new_id, now
@@ -93,6 +94,7 @@ def sample_tenant(emulated):
         updated_at=now(),
     )
     table().put(_item(org))
+    table().transact(*initial_ops(org))  # its credits, as create_organization grants them
     table().put(
         {
             "PK": f"ORG#{org.id}",

@@ -9,8 +9,10 @@ import json
 
 import pytest
 
+from panelist import credits
 from panelist.campaigns import create_campaign, create_invites, list_campaigns
 from panelist.interviews import get_interview_by_number, save_new_interview
+from panelist.models.billing import ChargeKind
 from panelist.models.campaigns import CampaignCreate, InviteRequest, ProjectCreate
 from panelist.models.common import new_id
 from panelist.models.interviews import Interview
@@ -165,7 +167,22 @@ LISTS = {
         _endpoint_of(a),
         api("list_webhooks", query={}, headers=b.as_member()).body["webhooks"],
     ),
+    # An organization admin's summary covers it and its sub-merchants only: never a sibling tenant.
+    "get_credit_summary": lambda api, a, b: (
+        a.id,
+        api("get_credit_summary", headers=b.as_admin()).body,
+    ),
+    # A's charge (0.7 credits, a figure B's usage cannot otherwise show) never appears in B's usage.
+    "get_billing_usage": lambda api, a, b: (
+        _charged(a, 7),
+        api("get_billing_usage", query={}, headers=b.as_member()).body,
+    ),
 }
+
+
+def _charged(tenant, tenths: int) -> str:
+    credits.charge(tenant.id, tenths, kind=ChargeKind.translation, reference=new_id(), description="isolation")
+    return f"{tenths / 10}"
 
 
 def test_every_route_with_an_id_or_a_list_has_a_row(template):

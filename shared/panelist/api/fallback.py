@@ -1,7 +1,8 @@
 """The `$default` route: what API Gateway sends when no route matches.
 
 An unknown path gets 404; a known path with another method gets 405 and an `Allow` header. Both
-answer in the error format of the surface the path belongs to.
+answer in the error format of the surface the path belongs to. The route has no authorizer, so its
+requests count against their source IP (`panelist.ratelimits`), and over the limit the answer is 429.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from panelist import ratelimits
 from panelist.api import jobmojito, relay, xobin
-from panelist.api.resolver import Surface
+from panelist.api.resolver import Surface, source_ip
 from panelist.errors import MethodNotAllowed, NotFound, PanelistError
 
 _SURFACE_BY_PREFIX = (
@@ -47,14 +49,19 @@ def unmatched(event: dict[str, Any], routes_file: Path) -> dict[str, Any]:
     """The response for a request no route took."""
     path = event.get("rawPath") or "/"
     method = event.get("requestContext", {}).get("http", {}).get("method", "GET")
+    allowance = ratelimits.count(None, source_ip(event))
     allowed = sorted({m for pattern, methods in _routes(routes_file) if pattern.match(path) for m in methods})
     error: PanelistError
-    if allowed and method != "OPTIONS":
+    if allowance.exceeded:
+        error = ratelimits.refusal(allowance)
+        headers = {"Content-Type": "application/json"}
+    elif allowed and method != "OPTIONS":
         error = MethodNotAllowed(f"Method {method} is not allowed on {path}; use {', '.join(allowed)}", allow=allowed)
         headers = {"Content-Type": "application/json", "Allow": ", ".join(allowed)}
     else:
         error = NotFound(f"No route for {method} {path}")
         headers = {"Content-Type": "application/json"}
+    headers.update(allowance.headers())
     return {
         "statusCode": error.status,
         "headers": headers,

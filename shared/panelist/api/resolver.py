@@ -18,6 +18,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from panelist import ratelimits
 from panelist.auth import Principal, principal_from_context
 from panelist.errors import (
     BadRequest,
@@ -27,6 +28,7 @@ from panelist.errors import (
     PanelistError,
     PayloadTooLarge,
     RateLimited,
+    Unauthorized,
     Unprocessable,
 )
 from panelist.observability import logger, metrics, tracer
@@ -41,6 +43,7 @@ class Access(StrEnum):
     member = "member"  # any organization key or access token
     admin = "admin"  # an organization key or token with the admin role
     platform_admin = "platform_admin"  # the platform-admin key only
+    operator = "operator"  # an organization admin key or token, or the platform-admin key
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,10 @@ def json_request(event: Mapping[str, Any]) -> Mapping[str, Any]:
     }
 
 
+def source_ip(event: Mapping[str, Any]) -> str:
+    return str(((event.get("requestContext") or {}).get("http") or {}).get("sourceIp") or "")
+
+
 class PanelistResolver(APIGatewayHttpResolver):
     def __init__(self, surface: Surface, access: Access = Access.member) -> None:
         super().__init__(enable_validation=True)
@@ -170,6 +177,10 @@ class PanelistResolver(APIGatewayHttpResolver):
             return None
         authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
         principal = principal_from_context(authorizer.get("lambda"))
+        if self.access is Access.operator:
+            if not (principal.is_platform_admin or principal.is_admin):
+                raise Forbidden("This route needs an admin key of the organization or the platform-admin key")
+            return principal
         if self.access is Access.platform_admin and not principal.is_platform_admin:
             raise Forbidden("This route needs the platform-admin key")
         if self.access is not Access.platform_admin and principal.is_platform_admin:
@@ -178,19 +189,36 @@ class PanelistResolver(APIGatewayHttpResolver):
             raise Forbidden("This route needs an admin key of the organization")
         return principal
 
-    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+    def _caller(self, event: Mapping[str, Any]) -> Principal | None:
+        """Whom the request counts against: the verified caller, or None (counted by source IP)."""
+        if self.access is Access.public:
+            return None
+        authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
         try:
+            return principal_from_context(authorizer.get("lambda"))
+        except Unauthorized:
+            return None
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        """Count the request, then authenticate, check the body and route; every answer carries the limits."""
+        allowance = ratelimits.count(self._caller(event), source_ip(event))
+        try:
+            if allowance.exceeded:
+                raise ratelimits.refusal(allowance)
             self._principal = self._authenticate(event)
             event = json_request(event)
         except PanelistError as exc:
             response = self.error_response(exc)
-            return {
+            result: dict[str, Any] = {
                 "statusCode": response.status_code,
                 "headers": response.headers,
                 "body": response.body,
                 "isBase64Encoded": False,
             }
-        return super().resolve(event, context)
+        else:
+            result = super().resolve(event, context)
+        result["headers"] = {**(result.get("headers") or {}), **allowance.headers()}
+        return result
 
     def base_url(self) -> str:
         """Where links to this deployment point: the configured public URL, else the API's own."""

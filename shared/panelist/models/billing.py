@@ -1,11 +1,20 @@
-"""Credit pools and the ledger of every change to them."""
+"""Credit pools, the ledger of every change to them, and the billing API's shapes.
+
+Amounts are stored as integer tenths of a credit (the smallest price is 0.1 credit), so sums are
+exact; the API shows credits (600, 0.1).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from panelist.models.common import Entity
+from pydantic import BaseModel, ConfigDict, Field
+
+from panelist.models.common import Entity, Input, Output, TimestampMs
+from panelist.models.organizations import Plan
+
+Number = int | float
 
 
 class Pool(StrEnum):
@@ -14,30 +23,118 @@ class Pool(StrEnum):
     topup = "topup"
 
 
+class TransactionType(StrEnum):
+    grant = "grant"
+    monthly_reset = "monthly_reset"
+    purchase = "purchase"
+    charge = "charge"
+
+
+class ChargeKind(StrEnum):
+    session = "session"
+    generation = "generation"
+    translation = "translation"
+
+
+class Severity(StrEnum):
+    info = "info"
+    warning = "warning"
+    critical = "critical"
+
+
 class Credits(Entity):
+    """An organization's balance (one item per organization); amounts in tenths of a credit."""
+
     organization_id: str
-    starter: float = 0
-    monthly: float = 0
-    topup: float = 0
-    monthly_amount: float = 0
+    organization_name: str = ""
+    organization_slug: str = ""
+    parent_id: str | None = None
+    plan: Plan = Plan.free
+    starter: int = 0
+    monthly: int = 0
+    topup: int = 0
+    monthly_amount: int = 0
     monthly_reset_at: datetime
     currency: str = "eur"
+    warned_severity: Severity | None = None
     last_low_balance_warning_at: datetime | None = None
+    shortfall: int = 0
+    version: int = 0
     updated_at: datetime
 
     @property
-    def total(self) -> float:
+    def total(self) -> int:
         return self.starter + self.monthly + self.topup
+
+    def pool(self, pool: Pool) -> int:
+        value: int = getattr(self, pool.value)
+        return value
 
 
 class CreditTransaction(Entity):
+    """One ledger entry: a change of one pool; amounts in tenths of a credit."""
+
     id: str
     organization_id: str
-    amount: float
+    organization_name: str = ""
+    organization_slug: str = ""
+    amount: int
     pool: Pool
-    type: str
+    type: TransactionType
+    kind: ChargeKind | None = None
     description: str
-    balance_after: float
+    balance_after: int = Field(description="The organization's total balance after this entry")
     reference_id: str
     payment_intent_id: str | None = None
+    shortfall: int = Field(default=0, description="What a charge could not cover (tenths)")
     created_at: datetime
+
+
+class TopupCreate(Input):
+    credits: float = Field(gt=0, le=10_000_000, multiple_of=0.1)
+    payment_reference: str = Field(min_length=1, max_length=255)
+    amount_paid: float | None = Field(default=None, ge=0)
+    currency: str | None = Field(default=None, min_length=3, max_length=3)
+
+
+class TransactionOut(Output):
+    id: str
+    amount: Number
+    pool: Pool
+    type: TransactionType
+    kind: ChargeKind | None
+    description: str
+    balance_after: Number
+    reference_id: str
+    payment_reference: str | None
+    created_at: TimestampMs
+
+
+class LowBalanceWarning(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    shouldWarn: bool  # the seed's name
+    severity: Severity
+    message: str
+
+
+class CreditBalanceOut(Output):
+    starter_credits: Number
+    monthly_credits: Number
+    topup_credits: Number
+    total_credits: Number
+    monthly_credits_amount: Number
+    monthly_credits_reset_at: TimestampMs
+    currency: str
+    last_low_balance_warning_at: TimestampMs | None
+    updated_at: TimestampMs
+    low_balance_warning: LowBalanceWarning
+    needs_topup: bool
+    estimated_sessions_remaining: int
+
+
+class TopupOut(Output):
+    """A recorded purchase (the same one again for a repeated payment_reference) and the balance now."""
+
+    transaction: TransactionOut
+    balance: CreditBalanceOut

@@ -29,6 +29,7 @@ class Organization(Entity):
     plan: Plan
     parent_id: str | None = None
     rate_limit_per_hour: int | None = None
+    billing_email: str | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -49,6 +50,12 @@ class OrganizationCreate(Input):
     plan: Plan = Plan.free
     parent_id: str | None = Field(default=None, description="Parent organization (makes this a sub-merchant)")
     rate_limit_per_hour: int | None = Field(default=None, ge=1, description="Enterprise plans only")
+    billing_email: str | None = Field(
+        default=None,
+        max_length=254,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="Where low-balance warnings are mailed",
+    )
 
 
 class OrganizationOut(Output):
@@ -58,6 +65,7 @@ class OrganizationOut(Output):
     plan: Plan
     parent_id: str | None
     rate_limit_per_hour: int | None
+    billing_email: str | None
     created_at: Timestamp
     updated_at: Timestamp
 

@@ -1,0 +1,13 @@
+from panelist import credits
+from panelist.api import relay
+from panelist.models.billing import CreditBalanceOut
+
+app = relay.resolver()
+
+
+@app.get("/api/billing/credits")
+def get() -> CreditBalanceOut:
+    return credits.balance_out(credits.require_credits(app.tenant))
+
+
+handler = relay.lambda_handler(app)
