@@ -152,7 +152,8 @@ def _run_ephemeral(template: Template, logical_id: str, event: Any, environment:
 
 def schedule_run(args: argparse.Namespace) -> int:
     state = _require_runtime(args)
-    status, body = _http("POST", f"{state['base_url']}/_panelist/schedules/{quote(args.name, safe='')}")
+    query = f"?at={quote(args.at)}" if args.at else ""
+    status, body = _http("POST", f"{state['base_url']}/_panelist/schedules/{quote(args.name, safe='')}{query}")
     _print_json(body)
     return 0 if status < 400 else 1
 
@@ -204,6 +205,7 @@ def _parser() -> argparse.ArgumentParser:
     schedule_commands = schedule_parser.add_subparsers(dest="action", required=True)
     run_parser = schedule_commands.add_parser("run", parents=[common], help="fire a schedule now")
     run_parser.add_argument("name", help="the schedule's Name or event key")
+    run_parser.add_argument("--at", help="fire it as if at this ISO 8601 date-time (default: now)")
     run_parser.set_defaults(run=schedule_run)
 
     mail_parser = commands.add_parser("mail", parents=[common], help="print the mail the running runtime sent")

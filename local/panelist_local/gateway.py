@@ -280,7 +280,7 @@ def _header_value(value: Any) -> str:
 class ControlPlane(Protocol):
     """The runtime's own endpoints under /_panelist/ (they do not exist on AWS)."""
 
-    def fire_schedule(self, name: str) -> Any: ...
+    def fire_schedule(self, name: str, at: datetime | None = None) -> Any: ...
 
     def mail(self, *, clear: bool = False) -> list[dict[str, Any]]: ...
 
@@ -394,7 +394,12 @@ class ApiGateway:
         if request.method == "POST" and path.startswith("schedules/"):
             name = unquote(path.removeprefix("schedules/"))
             try:
-                return json_response(200, self.control.fire_schedule(name))
+                at = _query_parameters(request.raw_query).get("at")
+                when = datetime.fromisoformat(at).astimezone(UTC) if at else None
+            except ValueError:
+                return json_response(400, {"message": f"at: not an ISO 8601 date-time: {at!r}"})
+            try:
+                return json_response(200, self.control.fire_schedule(name, when))
             except TemplateError as exc:
                 return json_response(404, {"message": str(exc)})
             except Exception as exc:

@@ -271,11 +271,12 @@ class LocalRuntime:
 
     # -------------------------------------------------------------- control plane (/_panelist/)
 
-    def fire_schedule(self, name: str) -> Any:
+    def fire_schedule(self, name: str, at: datetime | None = None) -> Any:
+        """Run a schedule's function now, with the event EventBridge would send at `at` (default: now)."""
         assert self.template is not None
         assert self.handlers is not None
         schedule = self.template.schedule(name)
-        event = schedule.input if schedule.input is not None else scheduled_event(schedule)
+        event = schedule.input if schedule.input is not None else scheduled_event(schedule, at)
         return self.handlers.invoke(schedule.function, event)
 
     def mail(self, *, clear: bool = False) -> list[dict[str, Any]]:

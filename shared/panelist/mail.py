@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
-
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from typing import TYPE_CHECKING, Any
 
 from panelist import aws
 from panelist.settings import get_settings
 
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
 
 @cache
 def _templates() -> Environment:
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape  # ~20 ms: only when mailing
+
     return Environment(
         loader=PackageLoader("panelist", "templates/mail"),
         autoescape=select_autoescape(["html"]),

@@ -88,7 +88,7 @@ def served(tmp_path_factory):
             raise RuntimeError(f"panelist serve did not start:\n{process.communicate()[1]}")
         time.sleep(0.05)
     state = json.loads(state_file.read_text())
-    yield state
+    yield {**state, "state_file": str(state_file)}
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr

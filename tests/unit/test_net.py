@@ -354,7 +354,8 @@ def test_https_goes_to_the_pinned_address_with_the_name_for_sni_host_and_certifi
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        monkeypatch.setattr(net, "_TLS", ssl.create_default_context(cadata=cert.decode()))
+        trusted = ssl.create_default_context(cadata=cert.decode())
+        monkeypatch.setattr(net, "_tls", lambda: trusted)
         monkeypatch.setattr(socket, "getaddrinfo", _answers("127.0.0.1"))
         pinned = net.pin(f"https://hooks.example.com:{port}/hook", allow_loopback=True)
         assert net.post(pinned, b'{"a":1}', {"content-type": "application/json"}).status == 204
