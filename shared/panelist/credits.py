@@ -423,6 +423,19 @@ def charge(
     return apply(organization_id, reference, build, extra_ops=extra_ops)
 
 
+def refund(organization_id: str, reference: str, description: str) -> Applied | None:
+    """Give back, once, what the charge `reference` took, to the pools it came from; None if nothing was charged."""
+    charged = _existing(organization_id, reference)
+    if charged is None or not charged.transactions:
+        return None
+    kind = charged.transactions[0].kind
+
+    def build(credits: Credits) -> Change:
+        return Change(TransactionType.refund, description, {t.pool: -t.amount for t in charged.transactions}, kind=kind)
+
+    return apply(organization_id, f"refund:{reference}", build)
+
+
 def session_charge(session_id: str, started: datetime, ended: datetime) -> tuple[int, str, str]:
     """Price, reference and description of a completed session."""
     minutes = billed_minutes(started, ended)
@@ -587,7 +600,7 @@ def usage(organization_id: str, start: date | None, end: date | None) -> dict[st
     totals = dict.fromkeys(kinds, 0)
     added = 0
     for txn in ledger(organization_id, start, end):
-        if txn.type is TransactionType.charge and txn.kind is not None:
+        if txn.type in (TransactionType.charge, TransactionType.refund) and txn.kind is not None:
             day = txn.created_at.astimezone(UTC).date().isoformat()
             days.setdefault(day, dict.fromkeys(kinds, 0))[txn.kind.value] -= txn.amount
             totals[txn.kind.value] -= txn.amount

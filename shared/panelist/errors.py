@@ -68,5 +68,11 @@ class RateLimited(PanelistError):
         self.retry_after = retry_after
 
 
+class ServiceUnavailable(PanelistError):
+    """An AWS service the request needs refused or failed; nothing was left half done, so it may be retried."""
+
+    status, code = 503, "SERVICE_UNAVAILABLE"
+
+
 class ConfigurationError(PanelistError):
     """The deployment is misconfigured (never the caller's fault)."""

@@ -24,9 +24,10 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
 
 from panelist import ai, aws, credits, net, webhooks
-from panelist.errors import BadRequest, Conflict, NotFound
+from panelist.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
 from panelist.interviews import get_interview, save_new_interview
 from panelist.models.billing import ChargeKind
 from panelist.models.common import now
@@ -43,6 +44,7 @@ from panelist.models.interviews import (
     TaskStatus,
     TaskStatusOut,
 )
+from panelist.observability import logger
 from panelist.settings import get_settings
 from panelist.storage import org_pk, put_op, table
 
@@ -233,11 +235,17 @@ def _start(organization_id: str, request: GenerateInterviewRequest) -> TaskExecu
         extra_ops=[job],
     )
     log(organization_id, task.id, "AI Progress: Job queued")
-    aws.client("stepfunctions").start_execution(
-        stateMachineArn=get_settings().generation_state_machine_arn,
-        name=task.id,
-        input=json.dumps({"organization_id": organization_id, "task_id": task.id}),
-    )
+    try:
+        aws.client("stepfunctions").start_execution(
+            stateMachineArn=get_settings().generation_state_machine_arn,
+            name=task.id,
+            input=json.dumps({"organization_id": organization_id, "task_id": task.id}),
+        )
+    except ClientError as exc:  # nothing runs: the job is failed and its charge given back, so a retry is clean
+        logger.exception("could not start the generation workflow", job_id=task.id)
+        _update(task, status=TaskStatus.failed, message="AI Progress: The job could not be started", error=str(exc))
+        credits.refund(organization_id, f"generation:{task.id}", "Refund: the interview generation could not start")
+        raise ServiceUnavailable("The interview generation could not be started; please retry") from None
     _notify(task, QUEUED)
     return task
 

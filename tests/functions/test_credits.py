@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
-from panelist import credits
+from panelist import aws, credits
 from panelist.errors import PaymentRequired
 from panelist.models.billing import ChargeKind, Credits, Pool, TopupCreate, TransactionType
 from panelist.models.common import new_id, now
@@ -498,6 +499,31 @@ def test_generation_is_charged_once_per_job_even_when_retried(api, emulated):
     [entry] = [e for e in _ledger(tenant.id) if e.type is TransactionType.charge]
     assert entry.reference_id == f"generation:{first.body['job_id']}"
     assert entry.kind is ChargeKind.generation
+
+
+def test_a_job_that_cannot_start_is_failed_and_its_charge_given_back(api, emulated, monkeypatch):
+    tenant = make_tenant("Acme Labs")
+    before = _balance(tenant.id)
+    stepfunctions = aws.client("stepfunctions")
+
+    def refuse(**_kwargs):
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "StartExecution")
+
+    monkeypatch.setattr(stepfunctions, "start_execution", refuse)
+    reply = api("generate_interview", body=GENERATE, headers={**tenant.as_member(), "Idempotency-Key": "k"})
+    assert reply.status == 503
+    assert reply.body == {"error": "The interview generation could not be started; please retry"}
+    [task] = table().query(org_pk(tenant.id), prefix="TASK#", limit=1).items
+    assert task["status"] == "failed"
+    after = _balance(tenant.id)
+    assert (after.starter, after.monthly, after.topup) == (before.starter, before.monthly, before.topup)
+    assert [e.type for e in _ledger(tenant.id)][-2:] == [TransactionType.charge, TransactionType.refund]
+    assert credits.usage(tenant.id, None, None)["total_credits_used"] == 0
+
+    monkeypatch.undo()
+    retried = api("generate_interview", body=GENERATE, headers={**tenant.as_member(), "Idempotency-Key": "k"})
+    assert retried.status == 202
+    assert _balance(tenant.id).total == before.total - credits.price("interview_generation")
 
 
 def _in_progress(tenant: Tenant):

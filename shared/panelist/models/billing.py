@@ -28,6 +28,7 @@ class TransactionType(StrEnum):
     monthly_reset = "monthly_reset"
     purchase = "purchase"
     charge = "charge"
+    refund = "refund"
 
 
 class ChargeKind(StrEnum):
