@@ -436,6 +436,18 @@ def refund(organization_id: str, reference: str, description: str) -> Applied | 
     return apply(organization_id, f"refund:{reference}", build)
 
 
+def ensure_session_can_start(organization_id: str) -> None:
+    """PaymentRequired unless the balance covers a session's first minute (it is charged on completion)."""
+    balance = get_credits(organization_id)
+    minimum = price("session_minute")
+    if balance is not None and balance.total < minimum:
+        raise PaymentRequired(
+            f"Insufficient credits to start an interview session: a minute costs {show(minimum)} credits "
+            f"and the balance is {show(balance.total)}",
+            expected=f"at least {show(minimum)} credits",
+        )
+
+
 def session_charge(session_id: str, started: datetime, ended: datetime) -> tuple[int, str, str]:
     """Price, reference and description of a completed session."""
     minutes = billed_minutes(started, ended)

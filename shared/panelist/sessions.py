@@ -131,8 +131,11 @@ def save_new_session(session: Session) -> Session:
     """Store a new session under the next `response_id`, with every counter it counts in.
 
     A session of a campaign counts as started there (and as completed when it already is); one from
-    an invite uses the invite up: an expired invite is Gone, a used one a Conflict.
+    an invite uses the invite up: an expired invite is Gone, a used one a Conflict. A session starting
+    in progress needs a balance that covers its first minute (PaymentRequired otherwise).
     """
+    if session.status is SessionStatus.in_progress:
+        credits.ensure_session_can_start(session.organization_id)
     number = table().next_number(session.organization_id, "session")
     session = session.model_copy(update={"number": number})
     pk = org_pk(session.organization_id)

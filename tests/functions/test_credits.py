@@ -17,7 +17,7 @@ from panelist.models.common import new_id, now
 from panelist.models.organizations import OrganizationCreate, Plan
 from panelist.models.sessions import SessionStatus
 from panelist.organizations import create_organization
-from panelist.sessions import finish_session, get_session, save_new_session
+from panelist.sessions import finish_session, get_session, list_sessions, save_new_session
 from panelist.storage import org_pk, table
 from panelist_local.emulator import sent_mail
 from panelist_local.runtime import scheduled_event
@@ -531,6 +531,16 @@ def _in_progress(tenant: Tenant):
     return save_new_session(
         done.model_copy(update={"id": new_id(), "status": SessionStatus.in_progress, "completed_at": None})
     )
+
+
+def test_a_session_cannot_start_without_credits_for_its_first_minute(emulated):
+    tenant = make_tenant("Acme Labs")
+    _set_pools(tenant.id, starter=0, monthly=0, topup=9)
+    with pytest.raises(PaymentRequired, match="a minute costs 10 credits and the balance is 9"):
+        _in_progress(tenant)
+    assert list_sessions(tenant.id, status=SessionStatus.in_progress) == ([], 0)
+    _set_pools(tenant.id, starter=0, monthly=0, topup=10)
+    assert _in_progress(tenant).status is SessionStatus.in_progress
 
 
 def test_a_completed_session_is_charged_per_started_minute_with_its_status_change(emulated):
