@@ -6,6 +6,9 @@ UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 export UV_COMPILE_BYTECODE := 1
+# The report fonts (layers/pdf/fonts.py: the PDF layer's own, from Debian 12), for what serve and test run.
+FONTS := .tools/fonts/fonts.conf
+serve test: export FONTCONFIG_FILE := $(CURDIR)/$(FONTS)
 
 .PHONY: serve test lint typecheck unit generate bench clean
 
@@ -17,10 +20,14 @@ $(UV):
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
-serve: .venv/.synced
+$(FONTS): layers/pdf/fonts.py
+	$(PYTHON) layers/pdf/fonts.py --out .tools/fonts
+	touch $@
+
+serve: .venv/.synced $(FONTS)
 	$(UV) run --frozen panelist serve --demo $(ARGS)
 
-test: lint typecheck .venv/.synced
+test: lint typecheck .venv/.synced $(FONTS)
 	$(UV) run --frozen pytest -n 2 --dist loadgroup $(ARGS)
 
 lint: .venv/.synced

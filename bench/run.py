@@ -8,7 +8,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cold_start
 import generation
 import list_reads
+import reports
 import serve_ready
 
 if __name__ == "__main__":
-    raise SystemExit(max([cold_start.main(), serve_ready.main(), generation.main(), list_reads.main()]))
+    raise SystemExit(max([cold_start.main(), serve_ready.main(), generation.main(), list_reads.main(), reports.main()]))

@@ -1,6 +1,10 @@
 """Test-wide environment: every test runs offline against emulated AWS, never a real account."""
 
 import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
 
 os.environ.update(
     AWS_ACCESS_KEY_ID="testing",
@@ -24,3 +28,14 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
+
+# The report fonts of the PDF layer (layers/pdf/fonts.py), as `make test` installs them, before anything
+# imports WeasyPrint (fontconfig reads FONTCONFIG_FILE once); installed here when pytest runs on its own.
+FONTS = Path(__file__).resolve().parents[1] / ".tools" / "fonts"
+if "FONTCONFIG_FILE" not in os.environ:
+    if not (FONTS / "fonts.conf").is_file():
+        script = FONTS.parents[1] / "layers" / "pdf" / "fonts.py"
+        if subprocess.run([sys.executable, str(script), "--out", str(FONTS)], check=False).returncode:
+            warnings.warn("the report fonts could not be installed: PDFs use the system's fonts", stacklevel=1)
+    if (FONTS / "fonts.conf").is_file():
+        os.environ["FONTCONFIG_FILE"] = str(FONTS / "fonts.conf")

@@ -1,7 +1,7 @@
 from aws_lambda_powertools.event_handler import Response
 
 from panelist.api import relay
-from panelist.reports import transcript_download
+from panelist.reports.transcript import transcript_download
 
 app = relay.resolver()
 

@@ -9,8 +9,10 @@ function runs on python3.12 and this layer brings everything, without Docker or 
   lib/       Debian 12 (bookworm) builds of pango, pangoft2, harfbuzz (+ subset), fontconfig, freetype, glib
              and every library they link, one file per soname (no symlinks). Lambda puts /opt/lib on
              LD_LIBRARY_PATH. Debian 12's expat needs glibc 2.36, so expat comes from Debian 11 (bullseye).
-  fonts/     DejaVu Sans and Sans Mono, Droid Sans Fallback (CJK), and the fonts.conf that
-             panelist.reports.pdf points FONTCONFIG_FILE at (Lambda has no /etc/fonts); cache in /tmp.
+  fonts/     the report fonts for every report language's script (fonts.py says which: DejaVu Sans and Mono,
+             Noto Sans Arabic, Devanagari, Tamil and Thai, Droid Sans Fallback for Han, kana and Hangul) and
+             the fonts.conf that panelist.reports.pdf points FONTCONFIG_FILE at (Lambda has no /etc/fonts);
+             cache in /tmp. `make serve` and `make test` install the same files locally with fonts.py.
   licenses/  the Debian copyright file of every package taken.
   python/    WeasyPrint and the packages only it needs (layers/pdf/requirements.txt less shared/requirements.txt);
              for the shared layer's packages (built for 3.11), Python 3.12 builds of the compiled ones; and
@@ -22,33 +24,25 @@ Layers to the Globals'), so its 3.12 files sit beside the shared layer's 3.11 on
 (133 MB) and this one (75 MB) stay under Lambda's 250 MB for a function and its layers.
 
 Packages are resolved in the suites' indexes (security updates first), downloaded over HTTPS and checked
-against the index's SHA-256. The build fails unless every library's DT_NEEDED is in lib/ or glibc and no
-library needs a glibc symbol version newer than 2.34, the Amazon Linux 2023 glibc.
+against the index's SHA-256 (fonts.Debian, which fetches the fonts' packages too). The build fails unless
+every library's DT_NEEDED is in lib/ or glibc and no library needs a glibc symbol version newer than 2.34,
+the Amazon Linux 2023 glibc.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import io
-import lzma
 import re
 import shutil
 import struct
 import subprocess
 import sys
-import tarfile
 import tempfile
-import urllib.error
-import urllib.request
 from pathlib import Path, PurePosixPath
 
+from fonts import BOOKWORM, Debian, install, unpack  # layers/pdf/fonts.py, beside this file
+
 # (suite's index, its fallback when the suite has moved to the archive), searched in order.
-BOOKWORM = [
-    "https://deb.debian.org/debian-security bookworm-security",
-    "https://deb.debian.org/debian bookworm-updates",
-    "https://deb.debian.org/debian bookworm",
-]
 BULLSEYE = [
     "https://deb.debian.org/debian-security bullseye-security",
     "https://deb.debian.org/debian bullseye",
@@ -76,21 +70,10 @@ PACKAGES = {
     "libblkid1": BOOKWORM,
     "libselinux1": BOOKWORM,
     "libexpat1": BULLSEYE,  # bookworm's uses arc4random_buf@GLIBC_2.36
-    "fonts-dejavu-core": BOOKWORM,
-    "fonts-dejavu-extra": BOOKWORM,
-    "fonts-droid-fallback": BOOKWORM,
 }
-FONTS = {
-    "DejaVuSans.ttf",
-    "DejaVuSans-Bold.ttf",
-    "DejaVuSans-Oblique.ttf",
-    "DejaVuSans-BoldOblique.ttf",
-    "DejaVuSansMono.ttf",
-    "DejaVuSansMono-Bold.ttf",
-    "DejaVuSansMono-Oblique.ttf",
-    "DejaVuSansMono-BoldOblique.ttf",
-    "DroidSansFallbackFull.ttf",
-}
+# The fonts' packages and files are fonts.FONTS; fonts.install puts them and fonts.conf in fonts/.
+LAYER_FONTS = "/opt/fonts"
+FONTCONFIG_CACHE = "/tmp/fontconfig"  # noqa: S108 - Lambda's only writable folder
 LIB_DIRS = ("usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu")
 SONAME = re.compile(r"^lib[^/]+\.so\.\d+$")
 # Provided by the runtime's glibc; anything else a library needs must be in lib/.
@@ -117,125 +100,32 @@ PYTHON_VERSION = "3.12"
 PYTHON_TAG = "cp312"
 OPTIONAL_EXTENSIONS = {"fonttools"}  # pure-Python fallbacks exist; 30 MB the layer size limit cannot spare
 
-FONTS_CONF = """<?xml version="1.0"?>
-<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
-<!-- The PDF layer's fonts; panelist.reports.pdf sets FONTCONFIG_FILE to this file on Lambda. -->
-<fontconfig>
-  <dir>/opt/fonts</dir>
-  <cachedir>/tmp/fontconfig</cachedir>
-  <alias><family>sans-serif</family><prefer><family>DejaVu Sans</family></prefer></alias>
-  <alias><family>serif</family><prefer><family>DejaVu Sans</family></prefer></alias>
-  <alias><family>monospace</family><prefer><family>DejaVu Sans Mono</family></prefer></alias>
-  <match target="pattern">
-    <edit name="family" mode="append"><string>Droid Sans Fallback</string></edit>
-  </match>
-</fontconfig>
-"""
-
 
 def log(message: str) -> None:
     print(f"pdf layer: {message}", file=sys.stderr, flush=True)
 
 
-def fetch(url: str) -> bytes:
-    if not url.startswith("https://"):
-        raise ValueError(f"not an https URL: {url}")
-    request = urllib.request.Request(url, headers={"User-Agent": "panelist-pdf-layer"})  # noqa: S310 - https only
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-        return bytes(response.read())
-
-
 # ------------------------------------------------------------------ Debian packages
 
 
-def read_index(source: str) -> dict[str, dict[str, str]]:
-    """The amd64 `main` Packages index of `source` ("<base URL> <suite>"); empty when the suite is not there.
-
-    Any other failure stops the build: skipping an unreachable security suite would pick unpatched versions.
-    """
-    base, suite = source.split()
-    try:
-        raw = lzma.decompress(fetch(f"{base}/dists/{suite}/main/binary-amd64/Packages.xz"))
-    except urllib.error.HTTPError as exc:
-        if exc.code != 404:
-            raise
-        log(f"{source}: no such suite there")
-        return {}
-    index: dict[str, dict[str, str]] = {}
-    for stanza in raw.decode().split("\n\n"):
-        fields = dict(re.findall(r"^([\w-]+): (.*)$", stanza, re.M))
-        if fields.get("Package") and fields.get("Architecture") in ("amd64", "all"):
-            index[fields["Package"]] = {**fields, "base": base}
-    return index
-
-
-def deb_data(deb: bytes) -> tarfile.TarFile:
-    """The data.tar.* member of a .deb (an `ar` archive)."""
-    if not deb.startswith(b"!<arch>\n"):
-        raise ValueError("not a .deb")
-    offset = 8
-    while offset < len(deb):
-        name = deb[offset : offset + 16].decode().strip().rstrip("/")
-        size = int(deb[offset + 48 : offset + 58].decode().strip())
-        body = deb[offset + 60 : offset + 60 + size]
-        if name.startswith("data.tar"):
-            return tarfile.open(fileobj=io.BytesIO(body), mode="r:*")
-        offset += 60 + size + size % 2
-    raise ValueError("no data.tar in the .deb")
-
-
 def extract(package: str, deb: bytes, out: Path) -> list[str]:
-    """Libraries by soname into lib/, the listed fonts into fonts/, the copyright into licenses/."""
-    data = deb_data(deb)
-    members = {PurePosixPath(m.name.lstrip("./")): m for m in data.getmembers()}
+    """Libraries by soname into lib/, the copyright into licenses/."""
 
-    def content(path: PurePosixPath, hops: int = 0) -> bytes | None:
-        member = members.get(path)
-        if member is None or hops > 8:
-            return None
-        if member.issym():
-            return content(
-                PurePosixPath(path.parent, member.linkname)
-                if not member.linkname.startswith("/")
-                else PurePosixPath(member.linkname.lstrip("/")),
-                hops + 1,
-            )
-        handle = data.extractfile(member) if member.isfile() else None
-        return handle.read() if handle else None
-
-    taken = []
-    for path in members:
+    def choose(path: PurePosixPath) -> Path | None:
         if str(path.parent) in LIB_DIRS and SONAME.match(path.name):
-            target, folder = path.name, "lib"
-        elif path.parts[:3] == ("usr", "share", "fonts") and path.name in FONTS:
-            target, folder = path.name, "fonts"
-        elif path == PurePosixPath("usr/share/doc", package, "copyright"):
-            target, folder = f"{package}.copyright", "licenses"
-        else:
-            continue
-        body = content(path)
-        if body is not None:
-            (out / folder / target).write_bytes(body)
-            taken.append(f"{folder}/{target}")
-    return taken
+            return out / "lib" / path.name
+        if path == PurePosixPath("usr/share/doc", package, "copyright"):
+            return out / "licenses" / f"{package}.copyright"
+        return None
+
+    return [str(path.relative_to(out)) for path in unpack(deb, choose)]
 
 
-def debian(out: Path) -> None:
-    indexes: dict[str, dict[str, dict[str, str]]] = {}
+def debian(out: Path, packages: Debian) -> None:
     for package, sources in PACKAGES.items():
-        for source in sources:
-            if source not in indexes:
-                indexes[source] = read_index(source)
-            entry = indexes[source].get(package)
-            if entry:
-                break
-        else:
-            raise SystemExit(f"pdf layer: {package} is in none of {sources}")
-        deb = fetch(f"{entry['base']}/{entry['Filename']}")
-        if hashlib.sha256(deb).hexdigest() != entry["SHA256"]:
-            raise SystemExit(f"pdf layer: {entry['Filename']} does not match its index's SHA-256")
+        deb, what = packages.download(package, sources)
         taken = extract(package, deb, out)
-        log(f"{package} {entry['Version']} ({source.split()[1]}): {len(taken)} files")
+        log(f"{what}: {len(taken)} files")
 
 
 # ------------------------------------------------------------------ ELF checks
@@ -381,9 +271,11 @@ def main() -> None:
         raise SystemExit(f"pdf layer: no {args.python312} to compile the layer's .pyc with (set PYTHON312=...)")
     for folder in ("lib", "fonts", "licenses", "python"):
         (args.out / folder).mkdir(parents=True, exist_ok=True)
-    debian(args.out)
+    packages = Debian()
+    debian(args.out, packages)
     check_libraries(args.out / "lib")
-    (args.out / "fonts" / "fonts.conf").write_text(FONTS_CONF)
+    fonts = args.out / "fonts"
+    install(fonts, LAYER_FONTS, FONTCONFIG_CACHE, licenses=args.out / "licenses", debian=packages, stamp=False)
     with tempfile.TemporaryDirectory(prefix="pdf-layer-") as work:
         python_packages(args.out, args.requirements, args.shared_requirements, args.package, args.python312, Path(work))
 

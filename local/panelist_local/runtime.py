@@ -162,9 +162,17 @@ class LocalRuntime:
         self._emulator = Emulator(self.host if self.host in ("127.0.0.1", "localhost") else "127.0.0.1")
         self._emulator.start()
         variables, conflicts = template.shared_environment()
+        # Links in reports rendered in the background point at the API: here, this server (on AWS the
+        # render function gets the API's URL from the template, which is what the conflict is about).
+        variables["PANELIST_PUBLIC_BASE_URL"] = variables.get("PANELIST_PUBLIC_BASE_URL") or self.base_url
         for conflict in conflicts:
-            log.warning("environment: %s; every function sees the first value", conflict)
-        self._env.apply(local_environment(variables, self._emulator.environment()))
+            if not conflict.startswith("PANELIST_PUBLIC_BASE_URL "):
+                log.warning("environment: %s; every function sees the first value", conflict)
+        environment = local_environment(variables, self._emulator.environment())
+        fonts = self.repo_root / ".tools" / "fonts" / "fonts.conf"  # the PDF layer's fonts, as `make serve` installs
+        if "FONTCONFIG_FILE" not in os.environ and fonts.is_file():
+            environment["FONTCONFIG_FILE"] = str(fonts)  # before a handler imports WeasyPrint
+        self._env.apply(environment)
         self._bridge = LambdaBridge(template, handlers.invoke).install()
         self.provisioned = provision(template, self._emulator.session(), endpoint_url=self._emulator.url)
         self.platform_admin_key = self._read_platform_admin_key()

@@ -32,6 +32,30 @@ def render(template: str, status: int = 200, **context: Any) -> Response[str]:
     return Response(status_code=status, content_type=HTML, body=body, headers=dict(_HEADERS))
 
 
+# Pages behind a link that is itself the credential (shared reports, report files): never indexed either.
+_LINK_HEADERS = {**_HEADERS, "X-Robots-Tag": "noindex, nofollow"}
+_LINK_TITLES = {
+    403: "This link is not valid",
+    404: "This link does not work",
+    410: "This link has expired",
+}
+
+
+def link_error(exc: PanelistError, *, title: str | None = None) -> Response[str]:
+    """A plain page for a shared report or report file link that cannot be opened, saying why."""
+    body = (
+        _templates()
+        .get_template("link_error.html.j2")
+        .render(title=title or _LINK_TITLES.get(exc.status, "Something went wrong"), exc=exc)
+    )
+    return Response(status_code=exc.status, content_type=HTML, body=body, headers=dict(_LINK_HEADERS))
+
+
+def link_document(document: str) -> Response[str]:
+    """A complete HTML document (a shared report) opened through a link, with the link pages' headers."""
+    return Response(status_code=200, content_type=HTML, body=document, headers=dict(_LINK_HEADERS))
+
+
 _TITLES = {404: "This link does not work", 410: "This link has expired", 409: "This link has been used"}
 
 

@@ -26,6 +26,7 @@ from panelist.models.sessions import (
     TranscriptOut,
     TranscriptTurn,
 )
+from panelist.report_renders import request_render
 from panelist.settings import get_settings
 from panelist.storage import ConditionFailed, Item, counter_op, org_pk, put_op, table, update_op
 
@@ -159,6 +160,8 @@ def save_new_session(session: Session) -> Session:
         raise
     if session.status is SessionStatus.in_progress:
         _publish(session, "session.started")
+    elif session.status is SessionStatus.completed:
+        request_render(session.organization_id, session.id)
     return session
 
 
@@ -224,6 +227,7 @@ def finish_session(
         raise Conflict(f"the session is already {current.status.value}", field="status") from None
     if status is SessionStatus.completed:
         _publish(updated, "session.completed")
+        request_render(organization_id, session_id)
     return updated
 
 

@@ -4,11 +4,14 @@ import json
 import os
 import shutil
 import subprocess
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import boto3
 import pytest
+from aws_lambda_powertools.utilities import parameters
 
+from panelist import shares
 from panelist.campaigns import invite_ops, save_new_campaign
 from panelist.credits import initial_ops
 from panelist.interviews import save_new_interview
@@ -16,9 +19,11 @@ from panelist.models.campaigns import Campaign, Invite
 from panelist.models.common import new_id, now
 from panelist.models.interviews import Interview, TaskExecution
 from panelist.models.organizations import Organization, Plan
+from panelist.models.reports import ReportShare
 from panelist.models.webhooks import WebhookEndpoint
 from panelist.organizations import _item
 from panelist.sessions import session_item
+from panelist.settings import get_settings
 from panelist.storage import table
 from panelist.webhook_endpoints import save_new_endpoint
 from tests.functions.harness import ROOT, Tenant, invoke, sample_event
@@ -146,9 +151,10 @@ def sample_tenant(emulated):
         created_at=now(),
     )
     table().transact(*invite_ops(invite))
-    session = make_session(Tenant(org.id, "", "", "", ""))
+    session = make_session(Tenant(org.id, "", "", "", ""), interview_id=script.id)  # response_id 1
     item = {**session_item(session), "SK": "SESSION#" + sample_event("get_session")["pathParameters"]["id"]}
     table().put({**item, "id": item["SK"].removeprefix("SESSION#")})
+    _sample_shares(org.id, session.id, item["SK"].removeprefix("SESSION#"))
     endpoint_id = sample_event("delete_webhook")["pathParameters"]["id"]
     save_new_endpoint(
         WebhookEndpoint(
@@ -159,6 +165,39 @@ def sample_tenant(emulated):
             created_at=now(),
         )
     )
+
+
+# The sample links of view_shared_report and open_report_file are signed by this key (valid until 2099),
+# added to the key ring here only.
+SAMPLE_SIGNING_KEY = {
+    "kid": "sample-events",
+    "secret": "sample-events-signing-key-not-a-secret-0123456789abcdef",
+    "created_at": "2026-11-23T10:00:00+00:00",
+}
+
+
+def _sample_shares(organization_id: str, session_id: str, linked_session_id: str) -> None:
+    """The share revoke_report_share's sample revokes, and the one view_shared_report's sample link opens."""
+    secret_id = get_settings().secret_id
+    manager = boto3.client("secretsmanager")
+    ring = json.loads(manager.get_secret_value(SecretId=secret_id)["SecretString"])
+    ring["signing_keys"].append(SAMPLE_SIGNING_KEY)
+    manager.put_secret_value(SecretId=secret_id, SecretString=json.dumps(ring))
+    parameters.clear_caches()
+    revoked = sample_event("revoke_report_share")["pathParameters"]["share_id"]
+    for share_id, session in ((revoked, session_id), ("01935f2a-7c00-7000-8000-000000000001", linked_session_id)):
+        share = ReportShare(
+            share_id=share_id,
+            organization_id=organization_id,
+            session_id=session,
+            response_id=1,
+            ai_interview_id=1,
+            created_at=now(),
+            expires_at=datetime(2099, 1, 1, tzinfo=UTC),
+            expiration_hours=24,
+            ip_salt="00" * 16,
+        )
+        table().put(shares._item(share))
 
 
 def test_every_sample_event_succeeds_against_its_handler(template, sample_tenant):

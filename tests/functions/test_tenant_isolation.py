@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from panelist import credits
+from panelist import credits, shares
 from panelist.campaigns import create_campaign, create_invites, list_campaigns
 from panelist.interviews import get_interview_by_number, save_new_interview
 from panelist.models.billing import ChargeKind
@@ -68,6 +68,58 @@ def _session_of(tenant) -> str:
 def _as_b_on_session(api, a, b, function: str, path: str):
     session_id = _session_of(a)
     return api(function, path=path.format(session_id), path_params={"id": session_id}, headers=b.as_member())
+
+
+_responses: dict[str, int] = {}
+
+
+def _response_of(tenant) -> int:
+    """The `response_id` of a session of `tenant` with its interview (the same one on every call)."""
+    if tenant.id not in _responses:
+        interview_id = get_interview_by_number(tenant.id, _interview_of(tenant)).id
+        _responses[tenant.id] = make_session(tenant, interview_id=interview_id).number
+    return _responses[tenant.id]
+
+
+def _share_of(tenant) -> tuple[int, str]:
+    """A response of `tenant` and a share of its report."""
+    number = _response_of(tenant)
+    shares.create_share(tenant.id, number, 1.0, base_url="https://x.example")
+    return number, shares.list_shares(tenant.id, number).shares[0].share_id
+
+
+def _share_report_as_b(api, a, b, option):
+    number = _response_of(a)
+    return api(
+        "share_report",
+        path=f"/ai-interviews/report/{number}/{option}",
+        path_params={"response_id": str(number), "option": option},
+        headers=b.as_member(),
+    )
+
+
+def _revoke_share_as_b(api, a, b):
+    number, share_id = _share_of(a)
+    reply = api(
+        "revoke_report_share",
+        path=f"/ai-interviews/report/{number}/shares/{share_id}",
+        path_params={"response_id": str(number), "share_id": share_id},
+        headers=b.as_member(),
+    )
+    assert shares.list_shares(a.id, number).shares[0].status == "active", "B's revoke revoked A's share"
+    return reply
+
+
+def _list_shares_as_b(api, a, b):
+    number, share_id = _share_of(a)
+    reply = api(
+        "list_report_shares",
+        path=f"/ai-interviews/report/{number}/shares",
+        path_params={"response_id": str(number)},
+        headers=b.as_member(),
+    )
+    assert share_id not in str(reply.body)
+    return reply
 
 
 def _endpoint_of(tenant) -> str:
@@ -145,10 +197,17 @@ ROWS = {
     "get_session_audio": lambda api, a, b: _as_b_on_session(api, a, b, "get_session_audio", "/api/session/{}/audio"),
     "get_session_pdf": lambda api, a, b: _as_b_on_session(api, a, b, "get_session_pdf", "/api/session/{}/pdf"),
     "delete_webhook": _delete_webhook_as_b,
+    "share_report": lambda api, a, b: _share_report_as_b(api, a, b, "share"),
+    "list_report_shares": _list_shares_as_b,
+    "revoke_report_share": _revoke_share_as_b,
 }
+# B's download of A's report is a 404 too (the same function as share_report, another option).
+ROWS_BY_OPTION = {"share_report_download": lambda api, a, b: _share_report_as_b(api, a, b, "download")}
 # Pages a candidate's link opens: no organization key is involved, the unguessable token is the
-# credential (test_open_invite: an unknown or forged token is a 404 page).
-TOKEN_PAGES = {"open_invite"}
+# credential (test_open_invite: an unknown or forged token is a 404 page). A shared report's or a report
+# file's token names its organization and is signed: test_view_shared_report and test_open_report_file
+# show that a forged, tampered or foreign token opens nothing (403).
+TOKEN_PAGES = {"open_invite", "view_shared_report", "open_report_file"}
 PLATFORM_SCOPED = {"create_api_key", "list_api_keys", "revoke_api_key"}
 LISTS = {
     "list_sessions": lambda api, a, b: (
@@ -194,9 +253,9 @@ def test_every_route_with_an_id_or_a_list_has_a_row(template):
             assert folder in LISTS, f"{route.method} {route.path} needs a tenant-isolation list row"
 
 
-@pytest.mark.parametrize("function", sorted(ROWS))
+@pytest.mark.parametrize("function", sorted(ROWS | ROWS_BY_OPTION))
 def test_b_cannot_reach_a_resource_of_a(api, tenant_a, tenant_b, function):
-    reply = ROWS[function](api, tenant_a, tenant_b)
+    reply = (ROWS | ROWS_BY_OPTION)[function](api, tenant_a, tenant_b)
     assert reply.status == (403 if function in PLATFORM_SCOPED else 404), reply.body
     assert tenant_a.id not in str(reply.body)
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pypdf import PdfReader
 
-from panelist.reports import Report, Section, render_html, render_pdf
-from panelist.reports.html import duration, elapsed, utc
+from panelist.reports.html import Report, Section, duration, elapsed, render_html, utc
+from panelist.reports.pdf import render_pdf
 
 HOSTILE = "<script>alert('x')</script> & <b>bold</b>"
 

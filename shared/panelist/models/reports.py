@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
@@ -55,9 +56,57 @@ class ReportOption(StrEnum):
 class ShareOut(BaseModel):
     signed_url: str
     expires_at: str  # naive UTC ISO 8601 with microseconds, as the seed's example
-    expiration_hours: float
+    expiration_hours: int | float  # as the request gave it: 2 stays 2
     response_id: int
     ai_interview_id: int
+
+
+class ShareStatus(StrEnum):
+    active = "active"
+    expired = "expired"
+    revoked = "revoked"
+
+
+class ShareView(BaseModel):
+    """One opening of a shared report's page; the viewer's IP only as a salted hash."""
+
+    viewed_at: str  # naive UTC ISO 8601 with microseconds, like every time of the Xobin surface
+    ip_hash: str
+    user_agent: str
+
+
+class ReportShare(BaseModel):
+    """A shared report link as stored (`SHARE#<session id>#<share id>` in the organization's partition)."""
+
+    share_id: str
+    organization_id: str
+    session_id: str
+    response_id: int
+    ai_interview_id: int
+    created_at: datetime
+    expires_at: datetime
+    expiration_hours: int | float  # as the request gave it: 2 stays 2
+    revoked_at: datetime | None = None
+    view_count: int = 0
+    views: list[ShareView] = []  # the latest views only (MAX_VIEWS_KEPT in panelist.shares)
+    ip_salt: str  # the key of this share's IP hashes; never leaves the table
+
+
+class ReportShareOut(BaseModel):
+    """A shared link in `GET /ai-interviews/report/{response_id}/shares`."""
+
+    share_id: str
+    created_at: str
+    expires_at: str
+    expiration_hours: int | float  # as the request gave it: 2 stays 2
+    status: ShareStatus
+    revoked_at: str | None
+    view_count: int = Field(description="Every view since the link was created")
+    views: list[ShareView] = Field(description="The latest views, newest first")
+
+
+class ReportSharesOut(BaseModel):
+    shares: list[ReportShareOut]
 
 
 class FileLinkOut(BaseModel):

@@ -1,23 +1,13 @@
-"""Reports rendered to PDF: Jinja2 templates under templates/reports (autoescaped), then WeasyPrint.
+"""Reports: one pipeline from a session to HTML (Jinja2), PDF (WeasyPrint) and JSON.
 
-A report (`Report`) is a title, a running header and a list of sections; `base.html.j2` lays out the pages
-(print CSS, the running header, "Page X of Y") and each section is rendered by its own partial,
-`sections/<partial>.html.j2`. The transcript is the first report; a candidate report adds sections.
+- `html`: the document model (`Report`, `Section`) and `base.html.j2` around one partial per section;
+- `i18n`: the 34 report languages (message catalogs, Babel formats, right to left);
+- `result`: a result's report (and the cover, overview table and JSON export of several);
+- `transcript`: a session's formatted transcript;
+- `pdf` and `workers`: WeasyPrint, in this process or in a pool of worker processes;
+- `pipeline`: render once, keep in S3, merge on export; `jobmojito`: `POST /job-interview-pdf`;
+- `links`: signed links to a candidate's files; `exports`: handing a file over.
+
+Nothing is imported here: WeasyPrint exists only where the PDF layer does, and the functions that
+only build HTML or JSON must not load it.
 """
-
-from panelist.reports.exports import Download, deliver
-from panelist.reports.html import Report, Section, render_html
-from panelist.reports.pdf import render_pdf
-from panelist.reports.transcript import transcript_download, transcript_pdf, transcript_report
-
-__all__ = [
-    "Download",
-    "Report",
-    "Section",
-    "deliver",
-    "render_html",
-    "render_pdf",
-    "transcript_download",
-    "transcript_pdf",
-    "transcript_report",
-]

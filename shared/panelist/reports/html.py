@@ -1,7 +1,14 @@
-"""Reports as HTML: `base.html.j2` (print CSS, running header and footer) around one partial per section."""
+"""Reports as HTML: `base.html.j2` (print CSS, running header and footer) around one partial per section.
+
+A document holds one report or several (a combined export: a cover, then every result, each on a new page).
+Labels go through the report language's catalog (`_` in templates, with the English msgids of the label list),
+dates and numbers through `panelist.reports.i18n`, and the page follows the language's direction.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -9,6 +16,9 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from panelist.reports import i18n
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,26 @@ class Report:
     running_right: str  # e.g. the interview's role
     sections: Sequence[Section]
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    language: str = "en"  # a JobMojito language code: labels, dates, numbers and direction
+
+
+@dataclass(frozen=True)
+class Formats:
+    """Dates and numbers in one language, for templates: `fmt.datetime(moment)`, `fmt.percent(0.93)`."""
+
+    code: str
+
+    def datetime(self, moment: dt.datetime | None) -> str:
+        return "" if moment is None else i18n.format_datetime(moment.astimezone(UTC), self.code)
+
+    def date(self, moment: dt.datetime | None) -> str:
+        return "" if moment is None else i18n.format_date(moment.astimezone(UTC), self.code)
+
+    def number(self, value: float, digits: int = 0) -> str:
+        return i18n.format_number(value, self.code, digits=digits)
+
+    def percent(self, ratio: float) -> str:
+        return i18n.format_percent(ratio, self.code)
 
 
 @cache
@@ -42,8 +72,66 @@ def _templates() -> Environment:
     )
 
 
+def css_string(text: str) -> str:
+    """`text` as a double-quoted CSS string that cannot end the string, the rule or the <style> element."""
+    out = []
+    for char in text:
+        if char in '"\\<>&' or ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\{ord(char):x} ")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+_PLACEHOLDER = re.compile(r"%\((page|pages)\)s")
+
+
+def page_counter_content(label: str) -> str:
+    """A localized "Page %(page)s of %(pages)s" as a CSS `content` value with the page counters in place."""
+    parts: list[str] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(label):
+        if match.start() > position:
+            parts.append(css_string(label[position : match.start()]))
+        parts.append(f"counter({match.group(1)})")
+        position = match.end()
+    if position < len(label):
+        parts.append(css_string(label[position:]))
+    return " ".join(parts) or '""'
+
+
+def render_document(reports: Sequence[Report], *, title: str | None = None, language: str | None = None) -> str:
+    """One HTML document with every report in order, each from a new page."""
+    if not reports:
+        raise ValueError("a document needs at least one report")
+    code = language or reports[0].language
+    lang = i18n.language(code)
+    catalog = i18n.translations(lang.code)
+    gettext = catalog.gettext
+    return (
+        _templates()
+        .get_template("base.html.j2")
+        .render(
+            reports=reports,
+            partials=list(dict.fromkeys(section.partial for report in reports for section in report.sections)),
+            title=title or reports[0].title,
+            lang=lang,
+            _=gettext,
+            fmt=Formats(lang.code),
+            page_content=Markup(page_counter_content(gettext("Page %(page)s of %(pages)s"))),  # noqa: S704 - CSS-escaped
+        )
+    )
+
+
+def render_fragment(template: str, language: str, **data: Any) -> str:
+    """A partial on its own (e.g. the overview table of a JSON export), with the language's labels and formats."""
+    lang = i18n.language(language)
+    gettext = i18n.translations(lang.code).gettext
+    return _templates().get_template(template).render(lang=lang, _=gettext, fmt=Formats(lang.code), **data)
+
+
 def render_html(report: Report) -> str:
-    return _templates().get_template("base.html.j2").render(report=report)
+    return render_document([report])
 
 
 def utc(value: datetime | None) -> str:

@@ -1,4 +1,4 @@
-"""Links to a candidate's files and recordings inside reports. SKELETON: interface fixed, body by the shares work.
+"""Links to a candidate's files and recordings inside reports.
 
 A report (PDF or HTML, possibly cached for days) never embeds an S3 presigned URL, which dies with the
 credentials that signed it. It links to `{base_url}/reports/files/{token}` instead: a JWT (audience
@@ -9,18 +9,127 @@ credentials that signed it. It links to `{base_url}/reports/files/{token}` inste
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from panelist import aws
+from panelist.candidates import get_candidate
+from panelist.errors import Forbidden, Gone, NotFound
+from panelist.models.candidates import Candidate, FileType
+from panelist.models.common import now
+from panelist.models.sessions import Session
+from panelist.sessions import get_session
+from panelist.settings import get_settings
+from panelist.signing import ExpiredToken, InvalidToken, sign, verify
 
 LINK_TTL = timedelta(days=30)
 AUDIENCE = "report-file"
+FILES_PATH = "/reports/files/"
+OPEN_SECONDS = 300  # the presigned GET a link redirects to: long enough to start a download or a stream
+ANSWER = "answer:"
+KINDS = ("resume", "cover_letter", "session_recording", "video_introduction")
+
+
+@dataclass(frozen=True)
+class ShareScope:
+    """Links made for a shared report page: they work only while that share is open, and no longer."""
+
+    share_id: str
+    expires_at: datetime
+
+
+def _valid_kind(kind: str) -> bool:
+    return kind in KINDS or (kind.startswith(ANSWER) and len(kind) > len(ANSWER))
 
 
 def file_link(
-    organization_id: str, session_id: str, kind: str, *, base_url: str, page: int | None = None
+    organization_id: str,
+    session_id: str,
+    kind: str,
+    *,
+    base_url: str,
+    page: int | None = None,
+    within: ShareScope | None = None,
 ) -> tuple[str, datetime]:
     """The report's link to one file and when it expires.
 
     kind: "resume", "cover_letter", "session_recording", "video_introduction", or "answer:<question_id>"
-    (that answer's recording). `page` (1-based) opens a document at that page (`#page=N`).
+    (that answer's recording). `page` (1-based) opens a document at that page (`#page=N`). A link made
+    `within` a share expires with it and stops working when it is revoked.
     """
-    raise NotImplementedError
+    if not _valid_kind(kind):
+        raise ValueError(f"unknown file kind {kind!r}")
+    if page is not None and page < 1:
+        raise ValueError("page is 1-based")
+    claims: dict[str, str | int] = {"org": organization_id, "ses": session_id, "kind": kind}
+    if page is not None:
+        claims["page"] = page
+    ttl = LINK_TTL
+    if within is not None:
+        claims["shr"] = within.share_id
+        ttl = min(ttl, within.expires_at - now() + timedelta(seconds=1))
+    token, expires = sign(claims, audience=AUDIENCE, ttl=ttl)
+    return f"{base_url.rstrip('/')}{FILES_PATH}{token}", expires
+
+
+def _file_key(session: Session, candidate: Candidate, kind: str) -> str | None:
+    """The S3 key of `kind` as the session and candidate are now (None: there is no such file)."""
+    if kind in (FileType.resume.value, FileType.cover_letter.value):
+        found = [f for f in candidate.files if f.type.value == kind]
+        return found[-1].key if found else None
+    if kind == "session_recording":
+        return session.recording_key or session.audio_key
+    if kind == "video_introduction":
+        return session.intro_video_key
+    question_id = kind.removeprefix(ANSWER)
+    return next((a.audio_key for a in session.answers if a.question_id == question_id and a.audio_key), None)
+
+
+def _disposition(candidate: Candidate, kind: str) -> str | None:
+    names = [f.name for f in candidate.files if f.type.value == kind]
+    if not names:
+        return None
+    safe = re.sub(r"[^A-Za-z0-9._ -]", "_", names[-1])[:100] or "file"
+    return f'inline; filename="{safe}"'
+
+
+def file_location(token: str) -> str:
+    """Where a report's file link leads now: a fresh presigned GET (with `#page=N`), or why it cannot.
+
+    Forbidden for a token that is not ours; Gone when it expired or the candidate was erased; NotFound
+    when the session or the file is no longer there.
+    """
+    try:
+        claims = verify(token, audience=AUDIENCE)
+    except ExpiredToken:
+        raise Gone("this file link has expired; open the report again for a fresh one") from None
+    except InvalidToken:
+        raise Forbidden("this file link is not valid; it may be incomplete or mistyped") from None
+    organization_id, session_id, kind = (claims.get(name) for name in ("org", "ses", "kind"))
+    page = claims.get("page")
+    if not (isinstance(organization_id, str) and isinstance(session_id, str) and isinstance(kind, str)):
+        raise Forbidden("this file link is not valid")
+    if not _valid_kind(kind) or not (page is None or (isinstance(page, int) and page >= 1)):
+        raise Forbidden("this file link is not valid")
+    share_id = claims.get("shr")
+    if share_id is not None:
+        from panelist.shares import open_share_of  # shares renders reports, which make these links
+
+        open_share_of(organization_id, session_id, str(share_id))
+    try:
+        session = get_session(organization_id, session_id)
+        candidate = get_candidate(organization_id, session.candidate_id)
+    except NotFound:
+        raise NotFound("the interview this file belongs to no longer exists") from None
+    if candidate.erased_at is not None:
+        raise Gone("the candidate's data has been erased, and this file with it")
+    key = _file_key(session, candidate, kind)
+    if not key:
+        raise NotFound("this file is not available")
+    params = {"Bucket": get_settings().bucket, "Key": key}
+    disposition = _disposition(candidate, kind)
+    if disposition:
+        params["ResponseContentDisposition"] = disposition
+    url = str(aws.client("s3").generate_presigned_url("get_object", Params=params, ExpiresIn=OPEN_SECONDS))
+    return f"{url}#page={page}" if page is not None else url

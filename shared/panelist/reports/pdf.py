@@ -1,8 +1,10 @@
 """HTML to PDF with WeasyPrint, with one font configuration per process and no resource fetched from anywhere.
 
-On Lambda, the PDF layer (layers/pdf) ships pango, fontconfig and the fonts: /opt/lib is on the loader's
-path already, and its fontconfig configuration is pointed at here, before WeasyPrint initialises fontconfig
-on import. Elsewhere the system's libraries and fonts are used.
+The fonts come from the first of: FONTCONFIG_FILE when set; the PDF layer's /opt/fonts/fonts.conf, which
+is pointed at here before WeasyPrint initialises fontconfig on import (on Lambda, the layer (layers/pdf)
+ships pango, fontconfig and the fonts, and /opt/lib is on the loader's path already); else the machine's
+fonts. Locally, `make serve`/`make test`, `panelist serve` and the test suite set FONTCONFIG_FILE to the same
+fonts installed in the repository's .tools/fonts (layers/pdf/fonts.py): this library does not know the repo.
 """
 
 from __future__ import annotations

@@ -1,0 +1,80 @@
+"""Reports in the 34 report languages: localized labels in the PDF's text, right to left for Arabic."""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections import Counter
+
+import pytest
+from pypdf import PdfReader
+
+from panelist.models.reports import DEFAULT_FEATURES
+from panelist.reports.i18n import translations
+from panelist.reports.pipeline import report_pdf
+from panelist.reports.result import load_result, result_document
+from tests.functions.reports_data import make_result
+
+SAMPLE = ("ar", "zh", "ja", "ko", "hi", "ta", "th", "ru", "el", "uk")
+TITLES = ("Transcript", "AI recruiter assessment", "Contact details", "Speech analytics")
+
+
+def _letters(text: str) -> str:
+    """Text made comparable with what a PDF's text extraction gives back.
+
+    Compatibility forms (Arabic presentation forms) are folded and spaces dropped. So are vowel signs and
+    other combining marks: shaping reorders them in Indic scripts (a Tamil or Devanagari vowel sign drawn
+    before its consonant is extracted before it), so the letters' skeleton is what is compared.
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in folded if not c.isspace() and unicodedata.category(c) not in ("Mn", "Mc"))
+
+
+# A PDF maps each glyph back to one piece of text. WeasyPrint maps a conjunct or reordered glyph to the
+# text it first drew it for, so Devanagari and Tamil words can come back with a letter swapped for one
+# of another word (the page itself is right: looked at with pdftoppm). For them a title counts as found
+# when three quarters of its letters are in one place.
+LOSSY_EXTRACTION = {"hi": 0.75, "ta": 0.75}
+
+
+def _appears(word: str, text: str, share: float = 1.0) -> bool:
+    """`word` in `text`, in order or, where shaping moved letters, as (`share` of) its letters close together.
+
+    Extraction gives right-to-left text in visual order and Indic vowel signs and reph where they are drawn,
+    so the test looks for the word's letters within a window two letters longer than the word.
+    """
+    if word in text:
+        return True
+    wanted, size = Counter(word), len(word) + 2
+    needed = share * len(word)
+    return any(
+        len(word) - (wanted - Counter(text[i : i + size])).total() >= needed
+        for i in range(max(1, len(text) - size + 1))
+    )
+
+
+@pytest.mark.parametrize("code", SAMPLE)
+def test_section_titles_are_localized_in_the_pdf(tenant_a, code):
+    session = make_result(tenant_a.id)
+    features = DEFAULT_FEATURES.model_copy(update={"mojito_language_code": code})
+    pdf = report_pdf(tenant_a.id, [load_result(tenant_a.id, session.id)], features, base_url="https://api.test")
+    text = _letters(" ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages))
+    catalog = translations(code)
+    for title in TITLES:
+        localized = _letters(catalog.gettext(title))
+        assert localized != _letters(title), f"{code}: {title!r} is not translated"
+        assert _appears(localized, text, LOSSY_EXTRACTION.get(code, 1.0)), (
+            f"{code}: {catalog.gettext(title)!r} not in the PDF"
+        )
+
+
+def test_arabic_reports_are_laid_out_right_to_left(tenant_a):
+    session = make_result(tenant_a.id)
+    html = result_document(load_result(tenant_a.id, session.id), features=DEFAULT_FEATURES, language="ar", base_url="")
+    assert re.search(r'<html[^>]*\blang="ar"', html)
+    assert re.search(r'<html[^>]*\bdir="rtl"', html)
+    english = result_document(
+        load_result(tenant_a.id, session.id), features=DEFAULT_FEATURES, language="en", base_url=""
+    )
+    assert re.search(r'<html[^>]*\bdir="ltr"', english)
