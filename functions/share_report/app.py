@@ -19,15 +19,7 @@ def post(response_id: str, option: str):
         share = shares.create_share(app.tenant, number, hours, base_url=app.base_url())
         return Response(200, content_types.APPLICATION_JSON, share.model_dump_json())
     session = get_session_by_number(app.tenant, number)
-    download = result_download(app.tenant, session.id, base_url=app.base_url())
-    if download.location:  # too large for a Lambda response: a presigned link to the stored copy
-        return Response(status_code=302, headers={"Location": download.location}, body="")
-    return Response(
-        status_code=200,
-        content_type=download.content_type,
-        body=download.content,
-        headers={"Content-Disposition": download.disposition},
-    )
+    return result_download(app.tenant, session.id, base_url=app.base_url()).response()
 
 
 handler = xobin.lambda_handler(app)

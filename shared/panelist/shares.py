@@ -40,7 +40,7 @@ from panelist.models.reports import (
 )
 from panelist.observability import logger
 from panelist.sessions import get_session, get_session_by_number
-from panelist.signing import ExpiredToken, InvalidToken, key_ring, sign, verify
+from panelist.signing import key_ring, link_claims, sign
 from panelist.storage import ConditionFailed, org_pk, table
 
 AUDIENCE = "report-share"
@@ -218,16 +218,14 @@ def revoke_share(organization_id: str, response_id: int, share_id: str) -> Repor
 
 def open_share(token: str) -> ReportShare:
     """The share a link's token grants, while it is valid: Gone once expired, Forbidden otherwise."""
-    try:
-        claims = verify(token, audience=AUDIENCE)
-    except ExpiredToken:
-        raise Gone("this shared report link has expired") from None
-    except InvalidToken:
-        raise Forbidden("this link is not a valid shared report link; it may be incomplete or mistyped") from None
-    organization_id, session_id, share_id = (claims.get(name) for name in ("org", "ses", "shr"))
-    if not all(isinstance(value, str) and value for value in (organization_id, session_id, share_id)):
-        raise Forbidden("this link is not a valid shared report link")
-    return open_share_of(str(organization_id), str(session_id), str(share_id))
+    claims = link_claims(
+        token,
+        audience=AUDIENCE,
+        required=("org", "ses", "shr"),
+        expired="this shared report link has expired",
+        invalid="this link is not a valid shared report link; it may be incomplete or mistyped",
+    )
+    return open_share_of(claims["org"], claims["ses"], claims["shr"])
 
 
 def open_share_of(organization_id: str, session_id: str, share_id: str) -> ReportShare:

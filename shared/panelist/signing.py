@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import jwt
 from aws_lambda_powertools.utilities import parameters
 
-from panelist.errors import ConfigurationError
+from panelist.errors import ConfigurationError, Forbidden, Gone
 from panelist.settings import get_settings
 
 ALGORITHM = "HS256"
@@ -133,6 +134,23 @@ def verify(token: str, *, audience: str) -> dict[str, Any]:
         raise ExpiredToken("token expired") from exc
     except jwt.InvalidTokenError as exc:
         raise InvalidToken(str(exc)) from exc
+
+
+def link_claims(token: str, *, audience: str, required: Sequence[str], expired: str, invalid: str) -> dict[str, Any]:
+    """The claims of a public link's token, each of `required` a non-empty string.
+
+    Gone (410, saying `expired`) once it expired; Forbidden (403, saying `invalid`) for anything else:
+    forged, tampered, truncated, signed for another audience or missing a claim.
+    """
+    try:
+        claims = verify(token, audience=audience)
+    except ExpiredToken:
+        raise Gone(expired) from None
+    except InvalidToken:
+        raise Forbidden(invalid) from None
+    if not all(isinstance(claims.get(name), str) and claims[name] for name in required):
+        raise Forbidden(invalid)
+    return claims
 
 
 def rotation_step(step: str, secret_id: str, token: str) -> None:

@@ -33,7 +33,7 @@ def chunks(text: str, limit: int = MAX_REQUEST_BYTES) -> list[str]:
         return [text]
     pieces: list[str] = []
     current = ""
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in filter(None, _SENTENCE_END.split(text)):
         while len(sentence.encode()) > limit:  # one sentence longer than a request: cut it by characters
             cut = len(sentence.encode()[:limit].decode(errors="ignore"))
             pieces.append(sentence[:cut])

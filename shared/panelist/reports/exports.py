@@ -8,6 +8,9 @@ Larger files go to `exports/` in the bucket, which its lifecycle rule empties af
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
 
 from panelist import aws
 from panelist.models.common import new_id
@@ -29,6 +32,17 @@ class Download:
     @property
     def disposition(self) -> str:
         return f'attachment; filename="{self.filename}"'
+
+    def response(self) -> Response[Any]:
+        """The HTTP answer: the bytes with their type and file name, or a 302 to the stored copy."""
+        if self.location:
+            return Response(status_code=302, headers={"Location": self.location}, body="")
+        return Response(
+            status_code=200,
+            content_type=self.content_type,
+            body=self.content,
+            headers={"Content-Disposition": self.disposition},
+        )
 
 
 def export_key(organization_id: str, session_id: str, filename: str) -> str:

@@ -21,7 +21,7 @@ from panelist.models.common import now
 from panelist.models.sessions import Session
 from panelist.sessions import get_session
 from panelist.settings import get_settings
-from panelist.signing import ExpiredToken, InvalidToken, sign, verify
+from panelist.signing import link_claims, sign
 
 LINK_TTL = timedelta(days=30)
 AUDIENCE = "report-file"
@@ -100,18 +100,18 @@ def file_location(token: str) -> str:
     Forbidden for a token that is not ours; Gone when it expired or the candidate was erased; NotFound
     when the session or the file is no longer there.
     """
-    try:
-        claims = verify(token, audience=AUDIENCE)
-    except ExpiredToken:
-        raise Gone("this file link has expired; open the report again for a fresh one") from None
-    except InvalidToken:
-        raise Forbidden("this file link is not valid; it may be incomplete or mistyped") from None
-    organization_id, session_id, kind = (claims.get(name) for name in ("org", "ses", "kind"))
+    invalid = "this file link is not valid; it may be incomplete or mistyped"
+    claims = link_claims(
+        token,
+        audience=AUDIENCE,
+        required=("org", "ses", "kind"),
+        expired="this file link has expired; open the report again for a fresh one",
+        invalid=invalid,
+    )
+    organization_id, session_id, kind = claims["org"], claims["ses"], claims["kind"]
     page = claims.get("page")
-    if not (isinstance(organization_id, str) and isinstance(session_id, str) and isinstance(kind, str)):
-        raise Forbidden("this file link is not valid")
     if not _valid_kind(kind) or not (page is None or (isinstance(page, int) and page >= 1)):
-        raise Forbidden("this file link is not valid")
+        raise Forbidden(invalid)
     share_id = claims.get("shr")
     if share_id is not None:
         from panelist.shares import open_share_of  # shares renders reports, which make these links

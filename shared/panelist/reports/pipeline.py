@@ -34,7 +34,7 @@ from panelist.observability import logger, metrics
 from panelist.reports import i18n
 from panelist.reports.exports import Download, deliver
 from panelist.reports.result import ResultSource, TranslationNote, cover_html, load_result, result_document
-from panelist.reports.workers import render_all
+from panelist.reports.workers import render_all, render_beside
 from panelist.settings import get_settings
 from panelist.translation import Translator, translator
 
@@ -281,15 +281,17 @@ def result_pdfs(
     return [pdf for pdf in pdfs if pdf is not None]
 
 
-def merged(cover: bytes | None, pdfs: Sequence[bytes], titles: Sequence[str]) -> bytes:
-    """One PDF: the cover, then every result's PDF with an outline entry (bookmark) per result."""
-    from pypdf import PdfWriter
+def merged(cover: Callable[[], bytes], pdfs: Sequence[bytes], titles: Sequence[str]) -> bytes:
+    """One PDF: every result's PDF with an outline entry (bookmark) each, behind the cover.
+
+    The parts are merged first and the cover put in front last, so the cover renders meanwhile.
+    """
+    from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
-    if cover is not None:
-        writer.append(io.BytesIO(cover), import_outline=False)
     for pdf, title in zip(pdfs, titles, strict=True):
         writer.append(io.BytesIO(pdf), outline_item=title, import_outline=False)
+    writer.merge(0, PdfReader(io.BytesIO(cover())), import_outline=False)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -309,12 +311,9 @@ def report_pdf(
     if len(sources) == 1:
         return result_pdfs(organization_id, sources, features, language, base_url, charge=charge, stats=stats)[0]
     cover_language = language or common_language(sources)
-    with ThreadPoolExecutor(max_workers=1) as pool:  # the cover renders while parts are fetched or rendered
-        from panelist.reports.pdf import render_pdf
-
-        cover = pool.submit(lambda: render_pdf(cover_html(sources, features=features, language=cover_language)))
-        pdfs = result_pdfs(organization_id, sources, features, language, base_url, charge=charge, stats=stats)
-        return merged(cover.result(), pdfs, [title_of(source) for source in sources])
+    cover = render_beside(cover_html(sources, features=features, language=cover_language))
+    pdfs = result_pdfs(organization_id, sources, features, language, base_url, charge=charge, stats=stats)
+    return merged(cover, pdfs, [title_of(source) for source in sources])
 
 
 def common_language(sources: Sequence[ResultSource]) -> str:

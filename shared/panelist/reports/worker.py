@@ -6,9 +6,9 @@ at end of input the worker sends its peak resident memory and exits.
 
 from __future__ import annotations
 
-import resource
 import sys
 import traceback
+from pathlib import Path
 
 from panelist.reports.pdf import render_pdf
 from panelist.reports.workers import FAILED, OK, STATS, read_frame, write_frame
@@ -24,8 +24,16 @@ def main() -> None:
             write_frame(sink, FAILED, traceback.format_exc(limit=3).encode())
             continue
         write_frame(sink, OK, pdf)
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    write_frame(sink, STATS, str(peak_kib * 1024).encode())
+    write_frame(sink, STATS, str(peak_rss()).encode())
+
+
+def peak_rss() -> int:
+    """This process's peak resident memory in bytes (VmHWM). Not ru_maxrss: Linux carries the parent's
+    peak over into a child it starts, so every worker would report its parent's."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 if __name__ == "__main__":

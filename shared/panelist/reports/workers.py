@@ -15,7 +15,7 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -61,6 +61,12 @@ def worker_count(documents: int) -> int:
     return max(0, min(documents, cpus, MAX_WORKERS))
 
 
+def _worker_environment() -> dict[str, str]:
+    """This process's environment, with its import path: on Lambda, the layers' /opt/python folders are put
+    on sys.path by the runtime's bootstrap, not by PYTHONPATH, so a plain child could not import panelist."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
+
+
 def render_all(documents: Sequence[str], *, stats: PoolStats | None = None) -> list[bytes]:
     """Every document as a PDF, in order. A few documents, or one CPU, render here without a worker."""
     workers = worker_count(len(documents))
@@ -81,6 +87,7 @@ def render_all(documents: Sequence[str], *, stats: PoolStats | None = None) -> l
             [sys.executable, "-m", "panelist.reports.worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            env=_worker_environment(),
         )
         assert process.stdin is not None
         assert process.stdout is not None
@@ -117,3 +124,40 @@ def render_all(documents: Sequence[str], *, stats: PoolStats | None = None) -> l
     if any(result is None for result in results):
         raise RenderError("a document was not rendered")
     return [result for result in results if result is not None]
+
+
+def render_beside(document: str) -> Callable[[], bytes]:
+    """Start rendering `document` while this process goes on; call the result to get the PDF.
+
+    WeasyPrint and pypdf both hold the GIL, so a thread would not overlap a cover's rendering with the
+    merge. A fork of this process (WeasyPrint already loaded, fonts already read) renders it instead,
+    when that is safe: only where no other thread runs (a Lambda invocation), since a fork copies locks
+    that other threads may hold. Elsewhere the document is rendered here, at once.
+    """
+    from panelist.reports.pdf import render_pdf
+
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        pdf = render_pdf(document)
+        return lambda: pdf
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: render, hand the bytes over, leave without running the parent's cleanup
+        status = 1
+        try:
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as out:
+                write_frame(out, OK, render_pdf(document))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+
+    def result() -> bytes:
+        with os.fdopen(read_end, "rb") as source:
+            frame = read_frame(source)
+        _, status = os.waitpid(pid, 0)
+        if frame is None or status != 0:
+            raise RenderError("the cover could not be rendered")
+        return frame[1]
+
+    return result
