@@ -37,7 +37,7 @@ PHONE = "+44 20 7946 0958"
 
 @pytest.fixture(autouse=True)
 def fake_links(monkeypatch):
-    def file_link(organization_id, session_id, kind, *, base_url, page=None):
+    def file_link(organization_id, session_id, kind, *, base_url, page=None, within=None):
         assert base_url == BASE
         return f"https://links.test/{session_id}/{kind}?page={page}", EXPIRES
 

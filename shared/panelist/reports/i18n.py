@@ -210,3 +210,16 @@ def format_duration(seconds: float, code: str) -> str:
     if rest or not minutes:
         parts.append(babel_units.format_unit(rest, "duration-second", length="short", locale=locale))
     return " ".join(parts)
+
+
+def language_name(code: str, in_language: str) -> str:
+    """A language's name as the report's language writes it (Babel), else its English name, else the code."""
+    source = language(code)
+    target = language(in_language)
+    try:
+        name = Locale.parse(source.locale).get_display_name(_locale(target.code))
+    except (ValueError, TypeError, LookupError):
+        name = None
+    if name:
+        return name[:1].upper() + name[1:]
+    return source.name if source.code == code or code in ("", "en") else code

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from babel import Locale
 from babel.dates import format_timedelta
 
 from panelist.candidates import get_candidate
@@ -76,19 +75,6 @@ def load_result(organization_id: str, session_id: str) -> ResultSource:
 
 def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def language_name(code: str, in_language: str) -> str:
-    """A language's name as the report's language writes it (Babel), else its English name, else the code."""
-    source = i18n.language(code)
-    target = i18n.language(in_language)
-    try:
-        name = Locale.parse(source.locale).get_display_name(Locale.parse(target.locale))
-    except (ValueError, TypeError, LookupError):
-        name = None
-    if name:
-        return name[:1].upper() + name[1:]
-    return source.name if source.code == code or code in ("", "en") else code
 
 
 @dataclass(frozen=True)
@@ -253,7 +239,7 @@ def _summary(r: _Result) -> Section:
         (_("Started"), r.fmt.datetime(session.started_at)),
         (_("Completed"), r.fmt.datetime(session.completed_at) or _("Not completed")),
         (_("Duration"), length),
-        (_("Language"), language_name(session.language, r.code)),
+        (_("Language"), i18n.language_name(session.language, r.code)),
         (
             _("Questions answered"),
             _("%(answered)s of %(total)s")
@@ -464,7 +450,7 @@ def _recordings(r: _Result, entries: Sequence[Mapping[str, Any]]) -> Section:
 
 
 def _note(r: _Result, note: TranslationNote) -> Section:
-    name = language_name(note.source_language, r.code)
+    name = i18n.language_name(note.source_language, r.code)
     if note.machine_translated:
         text = r._("Translated from %(language)s by machine translation.") % {"language": name}
     else:
