@@ -284,14 +284,22 @@ def result_pdfs(
 def merged(cover: Callable[[], bytes], pdfs: Sequence[bytes], titles: Sequence[str]) -> bytes:
     """One PDF: every result's PDF with an outline entry (bookmark) each, behind the cover.
 
-    The parts are merged first and the cover put in front last, so the cover renders meanwhile.
+    The parts are read first and the cover last, so the cover renders meanwhile. The merge copies objects as
+    raw bytes (merge.py); a PDF it does not handle is merged by pypdf instead, which parses every object.
     """
+    from panelist.reports.merge import UnsupportedPdf, merge_pdfs
+
+    cover_pdf = cache(cover)  # called once, whichever merge needs it
+    try:
+        return merge_pdfs(cover_pdf, pdfs, titles)
+    except UnsupportedPdf as exc:
+        logger.warning("raw PDF merge not possible, merging with pypdf", extra={"error": str(exc)})
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
     for pdf, title in zip(pdfs, titles, strict=True):
         writer.append(io.BytesIO(pdf), outline_item=title, import_outline=False)
-    writer.merge(0, PdfReader(io.BytesIO(cover())), import_outline=False)
+    writer.merge(0, PdfReader(io.BytesIO(cover_pdf())), import_outline=False)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
