@@ -10,7 +10,7 @@ export UV_COMPILE_BYTECODE := 1
 FONTS := .tools/fonts/fonts.conf
 serve test: export FONTCONFIG_FILE := $(CURDIR)/$(FONTS)
 
-.PHONY: serve test lint typecheck unit generate bench clean
+.PHONY: serve test browser lint typecheck unit generate bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -27,8 +27,15 @@ $(FONTS): layers/pdf/fonts.py
 serve: .venv/.synced $(FONTS)
 	$(UV) run --frozen panelist serve --demo $(ARGS)
 
-test: lint typecheck .venv/.synced $(FONTS)
+test: lint typecheck .venv/.synced $(FONTS) browser
 	$(UV) run --frozen pytest -n 2 --dist loadgroup $(ARGS)
+
+# The browser test (tests/e2e/test_browser_interview.py) drives Debian's Chromium. It is installed here when
+# missing and this machine can (root, apt); elsewhere the test says it is skipped and how to install it.
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		chromium >/dev/null; } || echo "chromium is missing: the browser test will be skipped (apt-get install chromium)"
 
 lint: .venv/.synced
 	$(UV) run --frozen cfn-lint template.yaml

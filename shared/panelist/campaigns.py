@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from datetime import timedelta
@@ -34,6 +35,12 @@ INVITE_PREFIX = "INVITE#"
 def invite_lookup_pk(token: str) -> str:
     """Invite tokens are unguessable and global: a candidate's link names no organization."""
     return f"INVITETOKEN#{token}"
+
+
+def invitee_pk(organization_id: str, email: str) -> str:
+    """The partition indexing the invites sent to an address (for erasure), named by a digest, not the address."""
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return f"{org_pk(organization_id)}#INVITEE#{digest}"
 
 
 _NEXT = {
@@ -306,5 +313,6 @@ def invite_ops(invite: Invite) -> list[Item]:
             },
             unique=True,
         ),
+        put_op({"PK": invitee_pk(invite.organization_id, invite.email), "SK": INVITE_PREFIX + invite.id}),
         update_op(pk, PREFIX + invite.campaign_id, "ADD invites_sent :one", condition="attribute_exists(PK)", one=1),
     ]

@@ -10,6 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from panelist.campaigns import get_campaign, open_invite
 from panelist.errors import PanelistError
+from panelist.interview_flow import invite_context
 from panelist.interviews import get_interview
 
 HTML = "text/html; charset=utf-8"
@@ -64,12 +65,32 @@ def error(exc: PanelistError) -> Response[str]:
     return render("error.html.j2", exc.status, title=_TITLES.get(exc.status, "Something went wrong"), exc=exc)
 
 
-def invite(token: str) -> Response[str]:
-    """The page an invite link opens: marks the invite opened and shows what the interview is."""
+def invite(token: str, *, problem: PanelistError | None = None, form: dict[str, Any] | None = None) -> Response[str]:
+    """The page an invite link opens: marks the invite opened and shows what the interview is.
+
+    It holds the start form (consent, a name when the candidate is unknown), or a link back into a session
+    in progress; after a refused start it shows the form again (`problem`, the fields sent) with its status.
+    """
     try:
         opened = open_invite(token)
         campaign = get_campaign(opened.organization_id, opened.campaign_id)
         interview = get_interview(opened.organization_id, campaign.script_id)
+        start = invite_context(opened)
     except PanelistError as exc:
         return error(exc)
-    return render("invite.html.j2", invite=opened, interview=interview)
+    return render(
+        "invite.html.j2",
+        problem.status if problem else 200,
+        invite=opened,
+        interview=interview,
+        start_url=f"/interview/{token}/start",
+        problem=problem,
+        form=form or {},
+        **start,
+    )
+
+
+def link_page(template: str, **context: Any) -> Response[str]:
+    """A page opened through a link that is itself the credential (JobMojito's interview pages), never indexed."""
+    body = _templates().get_template(template).render(**context)
+    return Response(status_code=200, content_type=HTML, body=body, headers=dict(_LINK_HEADERS))

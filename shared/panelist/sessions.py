@@ -74,6 +74,21 @@ def _counted(session: Session, partitions: list[str], delta: int) -> list[Item]:
     return [counter_op(pk, name, delta) for p in partitions for name in list_counters(p, session.started_at)]
 
 
+def candidate_sessions_pk(organization_id: str, candidate_id: str) -> str:
+    """The partition indexing a candidate's sessions: an item `SESSION#<id>` per session (for erasure)."""
+    return f"{org_pk(organization_id)}#CANDIDATE#{candidate_id}"
+
+
+def candidate_session_ids(organization_id: str, candidate_id: str) -> list[str]:
+    """Every session of the candidate saved since the index exists, oldest first (Queries, never a Scan)."""
+    partition, ids, cursor = candidate_sessions_pk(organization_id, candidate_id), [], None
+    while True:
+        page = table().query(partition, prefix=PREFIX, limit=100, cursor=cursor)
+        ids += [str(item["session_id"]) for item in page.items]
+        if not (cursor := page.cursor):
+            return ids
+
+
 def session_item(session: Session) -> Item:
     listed: Item = {}
     for index, partition in session_lists(session).items():
@@ -143,6 +158,14 @@ def save_new_session(session: Session) -> Session:
     ops = [
         put_op(session_item(session), unique=True),
         put_op({"PK": pk, "SK": number_sk(number), "session_id": session.id}, unique=True),
+        put_op(
+            {
+                "PK": candidate_sessions_pk(session.organization_id, session.candidate_id),
+                "SK": PREFIX + session.id,
+                "type": "CandidateSession",
+                "session_id": session.id,
+            }
+        ),
         counter_op(pk, "sessions"),
         *_counted(session, list(session_lists(session).values()), 1),
     ]

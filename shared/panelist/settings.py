@@ -23,6 +23,7 @@ class Settings(BaseModel):
     bedrock_model_id: str = "anthropic.claude-3-5-haiku-20241022-v1:0"
     webhook_queue_url: str = ""
     report_queue_url: str = ""
+    analysis_queue_url: str = ""
     mail_sender: str = "noreply@panelist.local"
     generation_state_machine_arn: str = ""
     auth_cache_seconds: int = Field(default=30, ge=0, le=300)

@@ -34,7 +34,7 @@ def test_functions_without_the_pdf_layer_never_import_weasyprint_or_pypdf():
     for fn in template.functions.values():
         layers = json.dumps(resources[fn.logical_id]["Properties"].get("Layers") or [])
         (with_pdf if "PdfLayer" in layers else plain).append(fn.code_dir.name)
-    assert {"export_report", "share_report", "render_report", "get_session_pdf"} <= set(with_pdf)
+    assert {"export_report", "share_report", "render_report", "get_session_pdf", "analyse_session"} <= set(with_pdf)
     assert {"view_shared_report", "open_report_file", "list_report_shares"} <= set(plain)
     probe = PROBE.format(blocked=PDF_ONLY)
     result = subprocess.run(

@@ -13,9 +13,11 @@ from aws_lambda_powertools.utilities import parameters
 
 from panelist import shares
 from panelist.campaigns import invite_ops, save_new_campaign
+from panelist.candidates import save_candidate
 from panelist.credits import initial_ops
 from panelist.interviews import save_new_interview
 from panelist.models.campaigns import Campaign, Invite
+from panelist.models.candidates import Candidate
 from panelist.models.common import new_id, now
 from panelist.models.interviews import Interview, TaskExecution
 from panelist.models.organizations import Organization, Plan
@@ -155,6 +157,9 @@ def sample_tenant(emulated):
     item = {**session_item(session), "SK": "SESSION#" + sample_event("get_session")["pathParameters"]["id"]}
     table().put({**item, "id": item["SK"].removeprefix("SESSION#")})
     _sample_shares(org.id, session.id, item["SK"].removeprefix("SESSION#"))
+    _sample_candidate(org.id)  # the profile the JobMojito page samples' links name
+    _sample_candidate(org.id, sample_event("erase_candidate")["pathParameters"]["id"])  # the one erase_candidate erases
+    _sample_interview_session(org.id, script)  # the session the interview pages' sample tokens name
     endpoint_id = sample_event("delete_webhook")["pathParameters"]["id"]
     save_new_endpoint(
         WebhookEndpoint(
@@ -200,6 +205,16 @@ def _sample_shares(organization_id: str, session_id: str, linked_session_id: str
         table().put(shares._item(share))
 
 
+def _sample_candidate(organization_id: str, candidate_id: str | None = None) -> None:
+    """The candidate profile take_interview's and profile_results' sample links (signed by SAMPLE_SIGNING_KEY) name."""
+    candidate_id = candidate_id or sample_event("profile_results")["pathParameters"]["profile_id"]
+    save_candidate(
+        Candidate(
+            id=candidate_id, organization_id=organization_id, name="Sam Sample", email="s@example.com", created_at=now()
+        )
+    )
+
+
 def test_every_sample_event_succeeds_against_its_handler(template, sample_tenant):
     for route in template.routes:
         folder = template.functions[route.function].code_dir.name
@@ -207,3 +222,41 @@ def test_every_sample_event_succeeds_against_its_handler(template, sample_tenant
             continue
         response = invoke(folder, sample_event(folder))
         assert 200 <= response["statusCode"] < 400, (folder, response["body"])
+
+
+def _sample_interview_session(organization_id: str, script: Interview) -> None:
+    """The in-progress session (and its candidate's uploaded resume) the interview pages' samples name.
+
+    Their session token (audience interview-session) is signed by SAMPLE_SIGNING_KEY, valid until 2099.
+    """
+    from panelist.models.sessions import Session, SessionStatus, Turn
+    from panelist.sessions import save_new_session
+
+    body = json.loads(sample_event("attach_resume")["body"])
+    candidate_id = body["key"].split("/")[3]
+    session_id = sample_event("analyse_session")["Records"][0]["body"]
+    session_id = json.loads(session_id)["session_id"]
+    save_candidate(
+        Candidate(
+            id=candidate_id, organization_id=organization_id, name="Sam Sample", email="s@example.com", created_at=now()
+        )
+    )
+    boto3.client("s3").put_object(
+        Bucket=get_settings().bucket, Key=body["key"], Body=b"%PDF-1.4 sample", ContentType="application/pdf"
+    )
+    save_new_session(
+        Session(
+            id=session_id,
+            number=0,
+            organization_id=organization_id,
+            interview_id=script.id,
+            candidate_id=candidate_id,
+            status=SessionStatus.in_progress,
+            turns=[
+                Turn(timestamp=0, speaker="ai", text="Hello Sam!"),
+                Turn(timestamp=0, speaker="ai", text=script.questions[0].prompt, question_id=script.questions[0].id),
+            ],
+            started_at=now(),
+            updated_at=now(),
+        )
+    )

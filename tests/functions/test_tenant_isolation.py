@@ -139,6 +139,20 @@ def _delete_webhook_as_b(api, a, b):
     return reply
 
 
+def _erase_candidate_as_b(api, a, b):
+    from panelist.candidates import get_candidate
+
+    candidate_id = _candidate_of(a)
+    reply = api(
+        "erase_candidate",
+        path=f"/api/candidates/{candidate_id}",
+        path_params={"id": candidate_id},
+        headers=b.as_admin(),
+    )
+    assert get_candidate(a.id, candidate_id).erased_at is None, "B's erasure erased A's candidate"
+    return reply
+
+
 # function -> (call as B on A's resource, expected status, what must not leak)
 ROWS = {
     "create_api_key": lambda api, a, b: api(
@@ -200,6 +214,7 @@ ROWS = {
     "share_report": lambda api, a, b: _share_report_as_b(api, a, b, "share"),
     "list_report_shares": _list_shares_as_b,
     "revoke_report_share": _revoke_share_as_b,
+    "erase_candidate": _erase_candidate_as_b,
 }
 # B's download of A's report is a 404 too (the same function as share_report, another option).
 ROWS_BY_OPTION = {"share_report_download": lambda api, a, b: _share_report_as_b(api, a, b, "download")}
@@ -207,7 +222,22 @@ ROWS_BY_OPTION = {"share_report_download": lambda api, a, b: _share_report_as_b(
 # credential (test_open_invite: an unknown or forged token is a 404 page). A shared report's or a report
 # file's token names its organization and is signed: test_view_shared_report and test_open_report_file
 # show that a forged, tampered or foreign token opens nothing (403).
-TOKEN_PAGES = {"open_invite", "view_shared_report", "open_report_file"}
+# An interview session's pages (start_interview through record_signals) take a signed session token naming
+# its organization and session: test_interview_flow shows a forged, foreign or expired one opens nothing.
+TOKEN_PAGES = {
+    "open_invite",
+    "view_shared_report",
+    "open_report_file",
+    "start_interview",
+    "interview_session",
+    "submit_answer",
+    "create_interview_upload",
+    "attach_resume",
+    "record_signals",
+}
+# JobMojito's interview pages: their token names its organization and is signed (test_candidate_pages:
+# forged, tampered, foreign, another type or another id: 403; the token route below signs nothing foreign).
+TOKEN_PAGES |= {"take_interview", "profile_results", "result_for_candidate", "result_for_recruiter", "position_results"}
 PLATFORM_SCOPED = {"create_api_key", "list_api_keys", "revoke_api_key"}
 LISTS = {
     "list_sessions": lambda api, a, b: (
@@ -264,3 +294,38 @@ def test_b_cannot_reach_a_resource_of_a(api, tenant_a, tenant_b, function):
 def test_b_never_lists_a_resource_of_a(api, tenant_a, tenant_b, function):
     a_id, listed = LISTS[function](api, tenant_a, tenant_b)
     assert a_id not in str(listed)
+
+
+# POST /job-interview-token names ids in its body: B naming A's answers JobMojito's 422 naming the field,
+# exactly as for an id that does not exist, and signs nothing.
+JOB_INTERVIEW_TOKEN_ROWS = {
+    "interview-for-profile": (
+        "interview_id",
+        lambda a: {"interview_id": _interview_uuid_of(a), "interview_profile_id": "x"},
+    ),
+    "results-for-profile": ("interview_profile_id", lambda a: {"interview_profile_id": _candidate_of(a)}),
+    "interview-result-candidate": ("interview_result_id", lambda a: {"interview_result_id": _session_of(a)}),
+    "interview-result-talent-seeker": ("interview_result_id", lambda a: {"interview_result_id": _session_of(a)}),
+    "interview-results-for-position": ("interview_id", lambda a: {"interview_id": _interview_uuid_of(a)}),
+}
+
+
+def _interview_uuid_of(tenant) -> str:
+    return get_interview_by_number(tenant.id, _interview_of(tenant)).id
+
+
+def _candidate_of(tenant) -> str:
+    from panelist.sessions import get_session
+
+    return get_session(tenant.id, _session_of(tenant)).candidate_id
+
+
+@pytest.mark.parametrize("kind", sorted(JOB_INTERVIEW_TOKEN_ROWS))
+def test_b_cannot_sign_a_link_to_a_resource_of_a(api, tenant_a, tenant_b, kind):
+    field, ids = JOB_INTERVIEW_TOKEN_ROWS[kind]
+    body = {"type": kind, **ids(tenant_a)}
+    reply = api("create_job_interview_token", body=body, headers=tenant_b.as_admin())
+    assert (reply.status, reply.body["name"]) == (422, field), reply.body
+    assert tenant_a.id not in str(reply.body)
+    reply = api("create_job_interview_token", body={**body, "merchant_id": tenant_a.id}, headers=tenant_b.as_admin())
+    assert (reply.status, reply.body["name"]) == (500, "merchant_id"), "B cannot act for A either"

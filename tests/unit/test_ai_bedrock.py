@@ -8,8 +8,16 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from panelist import ai, aws
-from panelist.ai.bedrock import ANALYSE_TOOL, QUESTIONS_TOOL, BedrockModel
-from panelist.models.interviews import Seniority, Skill
+from panelist.ai.bedrock import (
+    ANALYSE_TOOL,
+    ASSESS_TOOL,
+    EVALUATE_TOOL,
+    FOLLOW_UP_TOOL,
+    QUESTIONS_TOOL,
+    BedrockModel,
+)
+from panelist.models.interviews import Question, Seniority, Skill
+from panelist.models.sessions import Answer, AnswerAnalysis, Bucket
 from panelist.settings import get_settings
 
 MODEL_ID = "anthropic.claude-test-v1:0"
@@ -223,3 +231,106 @@ def test_the_default_provider_follows_the_settings(bedrock):
         assert ai.provider("bedrock") is chosen
     finally:
         ai._provider.cache_clear()
+
+
+# --- Answer evaluation, follow-ups and the assessment -------------------------------------------------------
+
+RUBRIC_QUESTION = Question(id="q2", skill="Django", **QUESTION)
+STRONG_ANSWER = "Querysets are lazy; I use select_related and prefetch_related and assertNumQueries in tests."
+
+
+def test_an_evaluation_is_clamped_and_bucketed_by_the_shared_thresholds(bedrock, model):
+    evaluation = {"score": 112, "summary": " Complete answer. ", "reasons": ["Covered: query counting in tests"]}
+    bedrock.add_response("converse", converse_response(tool_use(EVALUATE_TOOL, evaluation)))
+
+    analysis = model.evaluate_answer(RUBRIC_QUESTION, STRONG_ANSWER, role="Senior Python Developer")
+
+    assert (analysis.score, analysis.bucket, analysis.summary) == (100, Bucket.strong, "Complete answer.")
+    assert analysis.reasons == ["Covered: query counting in tests"]
+    (request,) = bedrock.requests
+    assert request["toolConfig"]["toolChoice"] == {"tool": {"name": EVALUATE_TOOL}}
+    prompt = request["messages"][0]["content"][0]["text"]
+    assert "Role: Senior Python Developer" in prompt
+    assert "- Query counting in tests" in prompt
+    assert "Weak answer: Does not recognise the N+1 pattern." in prompt
+    assert f"<answer>\n{STRONG_ANSWER}\n</answer>" in prompt
+
+
+def test_a_low_score_is_a_weak_bucket(bedrock, model):
+    evaluation = {"score": -4, "summary": "Off topic.", "reasons": ["Missed: every criterion"]}
+    bedrock.add_response("converse", converse_response(tool_use(EVALUATE_TOOL, evaluation)))
+    analysis = model.evaluate_answer(RUBRIC_QUESTION, "I like hiking.", role="Engineer")
+    assert (analysis.score, analysis.bucket) == (0, Bucket.weak)
+
+
+def test_an_evaluation_without_reasons_is_retried_once(bedrock, model):
+    bad = {"score": 60, "summary": "Fine.", "reasons": []}
+    good = {"score": 60, "summary": "Fine.", "reasons": ["Partly covered: ORM laziness"]}
+    bedrock.add_response("converse", converse_response(tool_use(EVALUATE_TOOL, bad, call="tooluse_first")))
+    bedrock.add_response("converse", converse_response(tool_use(EVALUATE_TOOL, good, call="tooluse_second")))
+
+    analysis = model.evaluate_answer(RUBRIC_QUESTION, "select_related, I think.", role="Engineer")
+
+    assert analysis.bucket is Bucket.moderate
+    retry = bedrock.requests[1]["messages"]
+    assert retry[2]["content"][0]["toolResult"]["toolUseId"] == "tooluse_first"
+    assert "reasons" in retry[2]["content"][0]["toolResult"]["content"][0]["text"]
+
+
+def test_a_second_unusable_evaluation_raises_model_output_error(bedrock, model):
+    for _ in range(2):
+        bedrock.add_response("converse", converse_response({"text": "It is a good answer."}, stop="end_turn"))
+    with pytest.raises(ai.ModelOutputError, match=EVALUATE_TOOL):
+        model.evaluate_answer(RUBRIC_QUESTION, STRONG_ANSWER, role="Engineer")
+
+
+def test_a_follow_up_when_needed_and_none_otherwise(bedrock, model):
+    asked = {"needed": True, "question": " How would you catch an N+1 regression   in review? "}
+    bedrock.add_response("converse", converse_response(tool_use(FOLLOW_UP_TOOL, asked)))
+    bedrock.add_response("converse", converse_response(tool_use(FOLLOW_UP_TOOL, {"needed": False, "question": None})))
+
+    assert (
+        model.follow_up(RUBRIC_QUESTION, "I'd use select_related.")
+        == "How would you catch an N+1 regression in review?"
+    )
+    assert model.follow_up(RUBRIC_QUESTION, STRONG_ANSWER) is None
+    assert bedrock.requests[0]["toolConfig"]["toolChoice"] == {"tool": {"name": FOLLOW_UP_TOOL}}
+
+
+def test_a_needed_follow_up_without_a_question_is_retried(bedrock, model):
+    bedrock.add_response("converse", converse_response(tool_use(FOLLOW_UP_TOOL, {"needed": True}, call="tooluse_a")))
+    fixed = {"needed": True, "question": "Can you give an example?"}
+    bedrock.add_response("converse", converse_response(tool_use(FOLLOW_UP_TOOL, fixed, call="tooluse_b")))
+    assert model.follow_up(RUBRIC_QUESTION, "Not sure.") == "Can you give an example?"
+
+
+def test_the_assessment_sees_every_question_answer_and_the_resume(bedrock, model):
+    assessment = {
+        "score": 81.26,
+        "resume_analysis": "Eight years of Python and Django.",
+        "overall": "Strong on the ORM.",
+        "why_hire": ["Catches N+1 queries in tests"],
+        "why_not_hire": ["Did not answer the PostgreSQL question"],
+    }
+    bedrock.add_response("converse", converse_response(tool_use(ASSESS_TOOL, assessment)))
+    unanswered = RUBRIC_QUESTION.model_copy(update={"id": "q3", "skill": "PostgreSQL", "prompt": "Big tables?"})
+    analysis = AnswerAnalysis(score=88, bucket=Bucket.strong, summary="Good.", reasons=["Covered: all"])
+    answer = Answer(question_id="q2", text=STRONG_ANSWER, started_at=0, ended_at=20, analysis=analysis)
+
+    result = model.assess_candidate("Senior Python Developer", [RUBRIC_QUESTION, unanswered], [answer], "Python, 8y")
+
+    assert result.score == 81.3
+    assert result.why_not_hire == ["Did not answer the PostgreSQL question"]
+    prompt = bedrock.requests[0]["messages"][0]["content"][0]["text"]
+    assert "Question 1 (Django)" in prompt
+    assert "Score: 88/100 (strong)" in prompt
+    assert "Question 2 (PostgreSQL): Big tables?\nNot answered." in prompt
+    assert "<resume>\nPython, 8y\n</resume>" in prompt
+
+
+def test_an_assessment_without_a_resume_says_so_to_the_model(bedrock, model):
+    assessment = {"score": 140, "resume_analysis": "No resume.", "overall": "x", "why_hire": [], "why_not_hire": []}
+    bedrock.add_response("converse", converse_response(tool_use(ASSESS_TOOL, assessment)))
+    result = model.assess_candidate("Engineer", [RUBRIC_QUESTION], [], None)
+    assert result.score == 100
+    assert "(no resume text)" in bedrock.requests[0]["messages"][0]["content"][0]["text"]

@@ -16,17 +16,22 @@ from typing import Protocol, Self
 from pydantic import BaseModel, Field, model_validator
 
 from panelist.errors import ConfigurationError
-from panelist.models.interviews import Expectations, Seniority, Skill
+from panelist.models.interviews import Expectations, Question, Seniority, Skill
+from panelist.models.sessions import Answer, AnswerAnalysis, Assessment, Bucket
 
 __all__ = [
     "MAX_QUESTIONS",
     "MAX_SKILLS",
     "MIN_SKILLS",
+    "MODERATE_SCORE",
     "SKILL_CATEGORIES",
+    "STRONG_SCORE",
     "InterviewModel",
     "JobAnalysis",
     "ModelOutputError",
     "QuestionDraft",
+    "bucket_of",
+    "clamp_score",
     "provider",
     "weighted_skills",
 ]
@@ -42,6 +47,21 @@ SKILL_CATEGORIES = (
     "productivity",
 )
 """The `Skill.category` values the providers use (the offline taxonomy's categories)."""
+
+STRONG_SCORE, MODERATE_SCORE = 75.0, 50.0
+"""An answer scoring at least STRONG_SCORE is strong, at least MODERATE_SCORE moderate, else weak."""
+
+
+def clamp_score(score: float) -> float:
+    """A score on 0-100, rounded to one decimal."""
+    return round(min(100.0, max(0.0, float(score))), 1)
+
+
+def bucket_of(score: float) -> Bucket:
+    """The bucket of a 0-100 score: the same thresholds for every provider."""
+    if score >= STRONG_SCORE:
+        return Bucket.strong
+    return Bucket.moderate if score >= MODERATE_SCORE else Bucket.weak
 
 
 class JobAnalysis(BaseModel):
@@ -82,6 +102,22 @@ class InterviewModel(Protocol):
 
     def write_questions(self, skill: Skill, seniority: Seniority, role: str, count: int) -> list[QuestionDraft]:
         """`count` (1 to MAX_QUESTIONS) distinct questions assessing `skill` at `seniority` for `role`."""
+        ...
+
+    def evaluate_answer(self, question: Question, answer: str, *, role: str) -> AnswerAnalysis:
+        """A 0-100 score of `answer` against the question's criteria and expectations, its bucket (by
+        `bucket_of`), a one-sentence summary and reasons naming the criteria covered or missed."""
+        ...
+
+    def follow_up(self, question: Question, answer: str) -> str | None:
+        """A short follow-up question when the answer is thin (too short, vague, or missing the criteria),
+        else None. The interview asks at most one per question."""
+        ...
+
+    def assess_candidate(
+        self, role: str, questions: Sequence[Question], answers: Sequence[Answer], resume_text: str | None
+    ) -> Assessment:
+        """The recruiter assessment of a session whose answers are evaluated (`Answer.analysis` set)."""
         ...
 
 

@@ -14,14 +14,25 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from panelist.ai import MAX_SKILLS, MIN_SKILLS, JobAnalysis, QuestionDraft, check_count, weighted_skills
-from panelist.models.interviews import Expectations, Seniority, Skill
+from panelist.ai import (
+    MAX_SKILLS,
+    MIN_SKILLS,
+    STRONG_SCORE,
+    JobAnalysis,
+    QuestionDraft,
+    bucket_of,
+    check_count,
+    clamp_score,
+    weighted_skills,
+)
+from panelist.models.interviews import Expectations, Question, Seniority, Skill
+from panelist.models.sessions import Answer, AnswerAnalysis, Assessment, Bucket
 
 DATA = Path(__file__).parent / "data"
 
@@ -600,6 +611,21 @@ class OfflineModel:
                 break
         return list(drafts.values())
 
+    def evaluate_answer(self, question: Question, answer: str, *, role: str) -> AnswerAnalysis:
+        """Evidence for each criterion and for the strong expectation, topical overlap, specificity and
+        length, less hedging; gated by relevance (an off-topic answer keeps a small fraction). See `evaluate`."""
+        return evaluate(question, answer, role).analysis()
+
+    def follow_up(self, question: Question, answer: str) -> str | None:
+        """Asks about the first missed criterion of a thin answer (short, vague, or covering under half of
+        the criteria); None for an answer that is full enough."""
+        return evaluate(question, answer).follow_up()
+
+    def assess_candidate(
+        self, role: str, questions: Sequence[Question], answers: Sequence[Answer], resume_text: str | None
+    ) -> Assessment:
+        return assess(role, questions, answers, resume_text)
+
 
 _COMMON_HEAD = re.compile(r"[A-Z][a-z]+(?:-[a-z]+)*")
 _COMMON_TAIL = re.compile(r"[a-z][a-z/-]*")
@@ -619,3 +645,306 @@ def _mid_sentence(name: str, common: set[str], canonical: str | None) -> str:
 def _stable_hash(seed: str, text: str) -> bytes:
     """Not `hash()`, which changes with every process (PYTHONHASHSEED)."""
     return hashlib.sha256(f"{seed}\x1f{text}".encode()).digest()[:8]
+
+
+# --- Answer evaluation ------------------------------------------------------------------------------------
+
+# How an answer's score adds up (each signal is 0-1): evidence for the question's criteria weighs most, then
+# the specificity of what the candidate says (numbers, tools, "I" + action verbs, measured outcomes), the
+# strong expectation's words, topical overlap with the question, and length (saturating). Hedging costs up
+# to HEDGING of the score. Relevance (distinct words shared with the question, skill, role, criteria and
+# expectations, saturating at RELEVANT_HITS) gates the sum: an answer sharing none, however specific, keeps
+# only OFF_TOPIC of it.
+CRITERIA_WEIGHT, SPECIFICITY_WEIGHT, EXPECTATION_WEIGHT, TOPIC_WEIGHT, LENGTH_WEIGHT = 0.40, 0.22, 0.13, 0.10, 0.15
+HEDGE, HEDGING = 0.1, 0.3  # the fraction of the score each hedge ("maybe", "I guess", "stuff") takes, at most
+OFF_TOPIC = 0.15  # the fraction of its score an answer with no overlap with the question keeps
+RELEVANT_HITS = 4  # distinct question words an answer needs to count as fully on topic
+FULL_LENGTH = 45  # content words at which length stops adding
+THIN_WORDS = 15  # fewer content words than this is a thin answer (follow-up)
+
+
+@dataclass(frozen=True)
+class AnswerWords:
+    stopwords: frozenset[str]
+    generic: frozenset[str]
+    hedges: Lexicon[bool]
+    actions: frozenset[str]
+    outcomes: frozenset[str]
+    synonyms: dict[str, str]
+
+
+@cache
+def answer_words() -> AnswerWords:
+    """The word lists of answer evaluation (data/answers.json), loaded on first use."""
+    raw = _load("answers.json")
+    hedges: Lexicon[bool] = Lexicon()
+    for phrase in raw["hedges"].split(","):
+        hedges.add(phrase.strip(), True)
+    return AnswerWords(
+        stopwords=frozenset(raw["stopwords"].split()),
+        generic=frozenset(raw["generic"].split()),
+        hedges=hedges,
+        actions=frozenset(raw["actions"].split()),
+        outcomes=frozenset(raw["outcomes"].split()),
+        synonyms={key.lower(): value.lower() for key, value in raw["synonyms"].items()},
+    )
+
+
+_SUFFIXES = (
+    "izations", "isations", "ization", "isation", "ations", "ation", "ments", "ment", "ings", "ing", "ness",
+    "ities", "ity", "ies", "ied", "ers", "er", "ed", "ly", "es", "s", "y", "e",
+)  # fmt: skip
+STEM = 6  # characters a stem keeps: "profile", "profiling", "profiler" are all "profil"
+
+
+def stem(word: str) -> str:
+    """A light stem: lowercase, synonyms mapped, one suffix stripped, cut to STEM characters. Identifiers
+    (select_related, N+1, py-spy) and numbers stay whole."""
+    words = answer_words()
+    lower = words.synonyms.get(word.lower(), word.lower())
+    if any(not char.isalpha() for char in lower):
+        return lower
+    for suffix in _SUFFIXES:
+        if lower.endswith(suffix) and len(lower) - len(suffix) >= 3:
+            lower = lower[: -len(suffix)]
+            break
+    return lower[:STEM]
+
+
+def content_stems(text: str) -> list[str]:
+    """The stems of a text's content words, in order: no punctuation, stopwords or rubric words."""
+    words = answer_words()
+    found: list[str] = []
+    for token in tokenize(text):
+        if not _is_word(token.text) or token.lower in words.stopwords or token.lower in words.generic:
+            continue
+        if len(token.lower) < 2 and not token.lower.isdigit():
+            continue
+        found.append(stem(token.text))
+    return found
+
+
+def _saturate(count: float, full: float) -> float:
+    return min(1.0, count / full)
+
+
+def _is_number(token: Token) -> bool:
+    return any(char.isdigit() for char in token.text) or token.lower in _NUMBERS or token.text == "%"
+
+
+def _is_identifier(token: Token) -> bool:
+    """A named technique or API: select_related, assertNumQueries, maxSurge, N+1."""
+    text = token.text
+    camel = any(char.isupper() for char in text[1:]) and any(char.islower() for char in text)
+    return "_" in text.strip("_") or camel or text.endswith("+")
+
+
+@dataclass
+class Criterion:
+    text: str
+    stems: frozenset[str]
+    hits: frozenset[str]
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.stems) and len(self.hits) >= min(2, len(self.stems))
+
+    @property
+    def partly(self) -> bool:
+        return not self.covered and bool(self.hits)
+
+
+@dataclass
+class Evaluation:
+    """The evidence of one answer against one question, and the score it adds up to."""
+
+    question: Question
+    content_words: int
+    criteria: list[Criterion]
+    expectation: float
+    topic_hits: int
+    numbers: int
+    tools: list[str]
+    actions: int
+    outcomes: int
+    hedges: int
+
+    @property
+    def coverage(self) -> float:
+        return sum(1.0 if c.covered else 0.5 if c.partly else 0.0 for c in self.criteria) / max(1, len(self.criteria))
+
+    @property
+    def specificity(self) -> float:
+        return (
+            _saturate(self.numbers, 2)
+            + _saturate(len(self.tools), 2)
+            + _saturate(self.actions, 3)
+            + _saturate(self.outcomes, 2)
+        ) / 4
+
+    @property
+    def relevance(self) -> float:
+        return _saturate(self.topic_hits, RELEVANT_HITS)
+
+    @property
+    def off_topic(self) -> bool:
+        return self.topic_hits == 0
+
+    @property
+    def score(self) -> float:
+        weighted = (
+            CRITERIA_WEIGHT * self.coverage
+            + SPECIFICITY_WEIGHT * self.specificity
+            + EXPECTATION_WEIGHT * self.expectation
+            + TOPIC_WEIGHT * self.relevance
+            + LENGTH_WEIGHT * _saturate(self.content_words, FULL_LENGTH)
+        )
+        raw = 100 * weighted * (1 - min(HEDGING, HEDGE * self.hedges))
+        gate = OFF_TOPIC + (1 - OFF_TOPIC) * self.relevance
+        return clamp_score(raw * gate)
+
+    def analysis(self) -> AnswerAnalysis:
+        score = self.score
+        bucket = bucket_of(score)
+        covered = [c.text for c in self.criteria if c.covered]
+        partly = [c.text for c in self.criteria if c.partly]
+        missed = [c.text for c in self.criteria if not c.hits]
+        reasons: list[str] = []
+        if self.off_topic:
+            reasons.append("Off topic: the answer has almost nothing in common with the question")
+        reasons += [f"Covered: {text}" for text in covered]
+        reasons += [f"Partly covered: {text}" for text in partly]
+        reasons += [f"Missed: {text}" for text in missed]
+        specifics = []
+        if self.tools:
+            specifics.append("names " + ", ".join(self.tools[:4]))
+        if self.numbers:
+            specifics.append(f"{self.numbers} figure{'s' if self.numbers > 1 else ''}")
+        if self.outcomes:
+            specifics.append("measured outcomes")
+        if self.actions:
+            specifics.append("first-hand actions")
+        if specifics:
+            reasons.append("Specific: " + ", ".join(specifics))
+        elif not self.off_topic:
+            reasons.append("Generic: no figures, tools or first-hand actions")
+        if self.hedges:
+            reasons.append(f"Hedged {self.hedges} time{'s' if self.hedges > 1 else ''} (maybe, I guess, stuff...)")
+        if self.content_words < THIN_WORDS:
+            reasons.append(f"Short: {self.content_words} content words")
+        expectations = self.question.expectations
+        summary = {Bucket.strong: expectations.strong, Bucket.moderate: expectations.moderate}.get(
+            bucket, expectations.weak
+        )
+        if self.off_topic:
+            summary = "The answer does not address the question."
+        else:
+            summary = (
+                f"{bucket.value.capitalize()} answer ({len(covered)} of {len(self.criteria)} criteria covered); "
+                f"the rubric's {bucket.value} answer: {summary}"
+            )
+        return AnswerAnalysis(score=score, bucket=bucket, summary=summary, reasons=reasons)
+
+    def follow_up(self) -> str | None:
+        thin = self.content_words < THIN_WORDS or self.hedges >= 2 or self.coverage < 0.5
+        if not thin or self.score >= STRONG_SCORE:
+            return None
+        missed = next((c.text for c in self.criteria if not c.covered), None)
+        if self.off_topic and self.content_words >= THIN_WORDS:
+            return f"Let's come back to the question: {self.question.prompt}"
+        if missed:
+            return (
+                f"Could you go deeper on one point: {missed[:1].lower() + missed[1:]}? "
+                "What exactly did you do, and what was the result?"
+            )
+        return "Can you give a concrete example: what you did, the tools you used, and the result?"
+
+
+def evaluate(question: Question, answer: str, role: str = "") -> Evaluation:
+    """The evidence of `answer` against `question` (deterministic; see the weights above)."""
+    words = answer_words()
+    tokens = tokenize(answer)
+    stems = set(content_stems(answer))
+    criteria = []
+    for text in question.evaluation_criteria:
+        wanted = frozenset(content_stems(text))
+        criteria.append(Criterion(text, wanted, wanted & stems))
+    strong = set(content_stems(question.expectations.strong))
+    expectation = _saturate(len(strong & stems), max(2.0, 0.4 * len(strong)))
+    vocabulary = set(content_stems(question.prompt)) | set(content_stems(question.skill)) | strong
+    expectations = question.expectations
+    for text in [*question.evaluation_criteria, expectations.moderate, expectations.weak, role]:
+        vocabulary |= set(content_stems(text))
+    known = knowledge()
+    tools = [name for _, _, value in known.skills.find(tokens) if (name := known.resolve(value, None))]
+    tools += [token.text for token in tokens if _is_identifier(token)]
+    actions = sum(
+        1
+        for index, token in enumerate(tokens)
+        if token.text == "I" and any(t.lower in words.actions for t in tokens[index + 1 : index + 3])
+    )
+    return Evaluation(
+        question=question,
+        content_words=sum(1 for _ in content_stems(answer)),
+        criteria=criteria,
+        expectation=expectation,
+        topic_hits=len(vocabulary & stems),
+        numbers=len({token.lower for token in tokens if _is_number(token)}),
+        tools=list(dict.fromkeys(tools)),
+        actions=actions,
+        outcomes=len({token.lower for token in tokens if token.lower in words.outcomes}),
+        hedges=sum(1 for _ in words.hedges.find(tokens)),
+    )
+
+
+def assess(role: str, questions: Sequence[Question], answers: Sequence[Answer], resume_text: str | None) -> Assessment:
+    """The recruiter assessment from the answers' analyses: plain mean score, strengths from strong answers,
+    concerns from weak ones and missed criteria, and the resume's overlap with the interview's skills."""
+    by_id = {question.id: question for question in questions}
+    analysed = [(by_id[a.question_id], a.analysis) for a in answers if a.analysis and a.question_id in by_id]
+    score = clamp_score(sum(analysis.score for _, analysis in analysed) / len(analysed)) if analysed else 0.0
+    strong = [(q, a) for q, a in analysed if a.bucket is Bucket.strong]
+    weak = [(q, a) for q, a in analysed if a.bucket is Bucket.weak]
+    why_hire = [f"Strong on {q.skill}: " + (", ".join(_covered(a)) or "a specific, complete answer") for q, a in strong]
+    why_not_hire = [f"Weak on {q.skill}: " + (", ".join(_missed(a)) or "a vague or off-topic answer") for q, a in weak]
+    unanswered = [q.skill for q in questions if q.id not in {a.question_id for a in answers}]
+    if unanswered:
+        why_not_hire.append("Did not answer: " + ", ".join(dict.fromkeys(unanswered)))
+    if not why_hire and analysed:
+        best_question, best = max(analysed, key=lambda pair: pair[1].score)
+        why_hire.append(f"Best answer on {best_question.skill} ({best.score:.0f}/100)")
+    verdict = "a strong candidate" if score >= 75 else "a moderate candidate" if score >= 50 else "a weak candidate"
+    overall = (
+        f"{len(analysed)} of {len(questions)} questions answered, average score {score:.0f}/100: {verdict} for "
+        f"{role.strip() or 'the role'}. {len(strong)} strong, {len(analysed) - len(strong) - len(weak)} moderate "
+        f"and {len(weak)} weak answers."
+    )
+    return Assessment(
+        score=score,
+        resume_analysis=resume_analysis(questions, resume_text),
+        overall=overall,
+        why_hire=why_hire,
+        why_not_hire=why_not_hire,
+    )
+
+
+def _covered(analysis: AnswerAnalysis) -> list[str]:
+    return [reason.removeprefix("Covered: ") for reason in analysis.reasons if reason.startswith("Covered: ")]
+
+
+def _missed(analysis: AnswerAnalysis) -> list[str]:
+    return [reason.removeprefix("Missed: ") for reason in analysis.reasons if reason.startswith("Missed: ")]
+
+
+def resume_analysis(questions: Sequence[Question], resume_text: str | None) -> str:
+    if not resume_text or not resume_text.strip():
+        return "No resume text was available to analyse."
+    wanted = list(dict.fromkeys(question.skill for question in questions))
+    named = {name.casefold() for name in skills_in(resume_text)}
+    words = set(content_stems(resume_text))
+    matched = [skill for skill in wanted if skill.casefold() in named or set(content_stems(skill)) <= words]
+    missing = [skill for skill in wanted if skill not in matched]
+    if not matched:
+        return "The resume does not mention the skills this interview assesses (" + ", ".join(wanted) + ")."
+    text = "The resume mentions " + ", ".join(matched)
+    return text + (f"; it does not mention {', '.join(missing)}." if missing else ", every skill assessed.")

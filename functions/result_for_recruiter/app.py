@@ -1,0 +1,15 @@
+from aws_lambda_powertools.event_handler import Response
+
+from panelist import candidate_pages
+from panelist.api import jobmojito
+
+app = jobmojito.resolver(jobmojito.Access.public)
+
+
+@app.get("/interview/result/<result_id>")
+def get(result_id: str) -> Response[str]:
+    token = app.current_event.get_query_string_value(candidate_pages.TOKEN_PARAM)
+    return candidate_pages.recruiter_result_page(result_id, token, base_url=app.base_url())
+
+
+handler = jobmojito.lambda_handler(app)

@@ -1,0 +1,140 @@
+"""A real browser (Debian's headless Chromium, driven by Playwright) takes a whole interview on `panelist serve --demo`.
+
+It opens the demo invite whose candidate is unknown, is refused without consent, starts, uploads a résumé
+through the page's presigned PUT, answers every question (and any follow-up) in a phone-sized window,
+reloads mid-way, and ends on the thank-you page; then the recruiter's result page opens in a desktop
+window. Screenshots of every step are kept under tests/e2e/artifacts/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+THIN, FULL = "Yes.", "I would measure first with a profiler, fix the slowest path, then measure again to confirm it."
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.is_file(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)"
+)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (dev dependency)")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _result_url(client, served, key: dict[str, str], session_id: str, response_id: int) -> str:
+    """The recruiter's result page (JobMojito's interview-result-talent-seeker link), else the shared report."""
+    body = {"type": "interview-result-talent-seeker", "interview_result_id": session_id}
+    link = client.request("POST", "/job-interview-token", body=body, headers=key)
+    if link.status == 200 and isinstance(link.json, str):
+        return link.json
+    share = client.request("POST", f"/ai-interviews/report/{response_id}/share", body={}, headers=key)
+    assert share.status == 200, share.raw
+    return next(v for v in share.json.values() if isinstance(v, str) and v.startswith("http"))
+
+
+def test_a_candidate_takes_a_whole_interview_in_chromium(browser, client, served, tmp_path):
+    base, key = served["base_url"], {"Authorization": f"Bearer {served['demo']['admin_key']}"}
+    token = served["demo"]["ids"]["invite_tokens"][-1]  # Sam Lee's invite: no candidate profile yet
+    phone = browser.new_context(**PHONE)
+    page = phone.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    console: list[str] = []  # the page's console, shown when an upload fails
+    page.on("console", lambda message: console.append(message.text))
+
+    page.goto(f"{base}/interview/{token}")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Your interview for")
+    _shot(page, "01-invite-phone")
+    page.get_by_label("Your full name").fill("Sam Lee")
+    page.get_by_role("button", name="Start the interview").click()
+    assert page.get_by_role("alert").inner_text().startswith("Please agree to take part")
+    _shot(page, "02-consent-required-phone")
+    page.get_by_label(re.compile("I agree to take part")).check()
+    page.get_by_role("button", name="Start the interview").click()
+    page.wait_for_url(re.compile(r"/interview/session/"))
+    session_url = page.url
+
+    pdf = tmp_path / "resume.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    page.get_by_text("Attach your résumé (optional)").click()
+    page.get_by_label("Résumé (PDF, at most 5 MB)").set_input_files(str(pdf))
+    page.get_by_role("button", name="Upload résumé").click()
+    status = page.locator("#resume-status")
+    page.wait_for_function("!document.getElementById('resume-status').textContent.startsWith('Uploading')")
+    assert status.inner_text() == "Résumé attached. Thank you.", (status.inner_text(), console)
+    _shot(page, "03-first-question-phone")
+
+    answered, follow_ups, reloaded = 0, 0, False
+    while page.locator("#answer").count():
+        progress = page.locator("#progress-label").inner_text()
+        prompt = page.locator(".prompt").inner_text()
+        assert re.fullmatch(r"Question \d+ of \d+", progress), progress
+        if not reloaded and answered == 1:
+            page.reload()  # resume after a reload: the same question
+            assert page.locator(".prompt").inner_text() == prompt
+            reloaded = True
+        if page.locator(".tag").count():
+            follow_ups += 1
+            _shot(page, "04-follow-up-phone")
+        box = page.get_by_label("Your answer")
+        box.fill(THIN if answered == 0 else FULL)
+        box.dispatch_event("paste")  # an integrity signal the page reports
+        page.get_by_role("button", name="Submit answer").click()
+        page.wait_for_load_state()
+        answered += 1
+        assert answered < 20, "the interview never ended"
+    assert page.get_by_role("heading", level=1).inner_text() == "Thank you!"
+    _shot(page, "05-thank-you-phone")
+    assert follow_ups <= 5
+    assert not errors, errors
+
+    page.goto(session_url)  # the session page after completion stays the thank-you page
+    assert page.get_by_role("heading", level=1).inner_text() == "Thank you!"
+    phone.close()
+
+    invite = client.request("GET", f"/api/invites/{token}", headers=key).json
+    assert invite["status"] == "completed"
+    query = f"/api/sessions?campaign_id={invite['campaign_id']}&status=completed&limit=100"
+    listed = client.request("GET", query, headers=key).json["sessions"]
+    session = next(s for s in listed if s["participant_email"] == invite["email"])
+    transcript = client.request("GET", f"/api/session/{session['id']}/transcript", headers=key).json
+    assert [t["speaker"] for t in transcript["turns"]].count("participant") == answered
+
+    desktop = browser.new_context(**DESKTOP)
+    result = desktop.new_page()
+    reply = result.goto(_result_url(client, served, key, session["id"], session["response_id"]))
+    assert reply is not None
+    assert reply.status == 200
+    result.wait_for_load_state()
+    content = result.content()
+    assert "Sam Lee" in content or FULL[:40] in content
+    if "Tab switches" in content:  # the recruiter's page shows the integrity signals the candidate's page sent
+        assert re.search(rf"Tab switches:\s*0\b.*Pastes:\s*{answered}\b", content, re.S), "integrity signals"
+    _shot(result, "06-recruiter-result-desktop")
+    desktop.close()

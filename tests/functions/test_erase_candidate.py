@@ -1,0 +1,213 @@
+"""DELETE /api/candidates/{id}: a candidate's data erased on request, the erasure recorded (issue 7)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import boto3
+import pytest
+from pypdf import PdfReader
+
+from panelist import erasure, shares
+from panelist.campaigns import create_invites, get_invite_by_token
+from panelist.candidates import get_candidate
+from panelist.models.campaigns import InviteRequest
+from panelist.models.reports import DEFAULT_FEATURES
+from panelist.reports.pipeline import CACHE_PREFIX, report_pdf
+from panelist.reports.result import load_result, result_html
+from panelist.sessions import candidate_session_ids, get_session
+from panelist.settings import get_settings
+from tests.functions.reports_data import make_interview, make_result
+from tests.functions.test_session_pdf import _get_pdf
+from tests.functions.test_tenant_isolation import _campaign_of
+
+BASE = "https://api.test"
+
+
+def _objects() -> set[str]:
+    s3 = boto3.client("s3")
+    keys: set[str] = set()
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=get_settings().bucket):
+        keys |= {item["Key"] for item in page.get("Contents", [])}
+    return keys
+
+
+def _items() -> list[dict]:
+    """Every item of the emulated table (a Scan: allowed in tests only)."""
+    client = boto3.client("dynamodb")
+    items: list[dict] = []
+    for page in client.get_paginator("scan").paginate(TableName=get_settings().table):
+        items += page["Items"]
+    return items
+
+
+def _erase(api, tenant, candidate_id: str, headers: dict[str, str] | None = None):
+    return api(
+        "erase_candidate",
+        path=f"/api/candidates/{candidate_id}",
+        path_params={"id": candidate_id},
+        headers=headers if headers is not None else tenant.as_admin(),
+    )
+
+
+def _pii(session) -> list[str]:
+    """What must not remain anywhere: contact details, and every text the candidate said."""
+    candidate = get_candidate(session.organization_id, session.candidate_id)
+    texts = [a.text for a in session.answers] + [t.text for t in session.turns if t.speaker == "participant"]
+    contact = [candidate.name, candidate.email, candidate.phone, candidate.linkedin_url, "Hello Ada"]
+    return [value for value in contact + texts if value]
+
+
+@pytest.fixture
+def erasable(api, tenant_a):
+    """A complete result with files, recordings, a cached report part, a large export, a share and invites."""
+    session = make_result(tenant_a.id, recordings=True, cover_letter=True)
+    candidate = get_candidate(tenant_a.id, session.candidate_id)
+    report_pdf(tenant_a.id, [load_result(tenant_a.id, session.id)], DEFAULT_FEATURES, base_url=BASE)
+    export = f"exports/sessions/{tenant_a.id}/{session.id}/x/report-{session.number}.pdf"
+    boto3.client("s3").put_object(Bucket=get_settings().bucket, Key=export, Body=b"%PDF-")
+    share = shares.create_share(tenant_a.id, session.number, 1.0, base_url=BASE)
+    request = InviteRequest(emails=[candidate.email.upper()], send_email=False)  # the same address, other case
+    invite = create_invites(tenant_a.id, _campaign_of(tenant_a), request, base_url=BASE)[0][0]
+    return session, share, invite
+
+
+def test_erasure_leaves_no_object_and_no_personal_data(api, tenant_a, erasable):
+    session, share, invite = erasable
+    other = make_result(tenant_a.id, name="Grace Hopper", interview=make_interview(tenant_a.id), recordings=True)
+    pii = _pii(session)
+    before = _objects()
+    mine = {k for k in before if f"/{session.candidate_id}/" in k or f"/{session.id}/" in k}
+    assert any(k.startswith(CACHE_PREFIX) for k in mine)
+    assert any(k.startswith("exports/") for k in mine)
+    assert any("cover-letter" in k for k in mine)
+    assert any(k.endswith(".wav") for k in mine)
+    assert any(name in json.dumps(_items()) for name in pii)
+    total = api("list_sessions", query={}, headers=tenant_a.as_member()).body["total"]
+
+    reply = _erase(api, tenant_a, session.candidate_id)
+
+    assert reply.status == 200, reply.body
+    assert set(reply.body) == {"candidate_id", "erased_at", "sessions", "files_deleted"}
+    assert reply.body["candidate_id"] == session.candidate_id
+    assert reply.body["sessions"] == 1
+    assert reply.body["files_deleted"] == len(mine)
+    after = _objects()
+    assert not (mine & after), sorted(mine & after)
+    assert not [k for k in after if session.candidate_id in k or session.id in k]
+    # The other candidate (with the same phone and answers, as the demo builds them) keeps everything.
+    others = [i for i in _items() if other.candidate_id in json.dumps(i) or other.id in json.dumps(i)]
+    assert "Grace Hopper" in json.dumps(others)
+    assert {k for k in before if other.candidate_id in k} <= after
+    everything = json.dumps([i for i in _items() if i not in others])
+    for value in pii:
+        assert value not in everything, value
+    # The facts stay: lists, counters, scores.
+    assert api("list_sessions", query={}, headers=tenant_a.as_member()).body["total"] == total
+    erased = get_session(tenant_a.id, session.id)
+    assert erased.status == session.status
+    assert erased.number == session.number
+    assert erased.assessment
+    assert session.assessment
+    assert erased.assessment.score == session.assessment.score
+    assert [a.analysis.score for a in erased.answers if a.analysis] == [
+        a.analysis.score for a in session.answers if a.analysis
+    ]
+    assert erased.participant_email is None
+    assert erased.audio_key is None
+    assert erased.intro_video_key is None
+    candidate = get_candidate(tenant_a.id, session.candidate_id)
+    assert candidate.erased_at is not None
+    assert candidate.files == []
+    assert candidate.phone is None
+    assert get_invite_by_token(tenant_a.id, invite.token).email == erasure.ERASED
+    # The share stays (its views are the organization's); the report it opens shows the candidate as erased.
+    assert shares.list_shares(tenant_a.id, session.number).shares[0].status == "active"
+    page = shares.shared_page(share.signed_url.rsplit("/", 1)[1], ip="198.51.100.1", user_agent="t", base_url=BASE)
+    assert page.status_code == 200
+    assert "Ada Okafor" not in str(page.body)
+
+
+def test_the_erasure_is_recorded_without_personal_data(api, tenant_a, erasable):
+    session, _, _ = erasable
+    pii = _pii(session)
+    reply = _erase(api, tenant_a, session.candidate_id)
+    record = erasure.get_erasure(tenant_a.id, session.candidate_id)
+    assert record is not None
+    assert record.requested_by == {"kind": "api_key", "key_id": tenant_a.admin_key_id, "role": "admin"}
+    assert (record.sessions, record.invites, record.files_deleted) == (1, 1, reply.body["files_deleted"])
+    assert record.reports_deleted >= 1
+    stored = json.dumps([i for i in _items() if i["SK"]["S"] == erasure.record_sk(session.candidate_id)])
+    assert session.candidate_id in stored
+    for value in pii:
+        assert value not in stored
+
+
+def test_reports_show_the_candidate_as_erased(api, tenant_a, erasable):
+    session, _, _ = erasable
+    assert _erase(api, tenant_a, session.candidate_id).status == 200
+    html = result_html(tenant_a.id, session.id, base_url=BASE)
+    assert "Ada Okafor" not in html
+    assert "ada.okafor@example.com" not in html
+    assert "rased" in html
+    result = _get_pdf(tenant_a, session.id)
+    assert result["statusCode"] == 200
+    pages = PdfReader(io.BytesIO(base64.b64decode(result["body"]))).pages
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in pages)
+    assert "Ada Okafor" not in text
+    assert "erased" in text
+
+
+def test_a_second_erasure_answers_the_same_record(api, tenant_a, erasable):
+    session, _, _ = erasable
+    first = _erase(api, tenant_a, session.candidate_id)
+    second = _erase(api, tenant_a, session.candidate_id)
+    assert (first.status, second.status) == (200, 200)
+    assert second.body == first.body
+
+
+def test_an_erasure_cut_short_is_finished_by_the_next_request(api, tenant_a, erasable, monkeypatch):
+    session, _, _ = erasable
+    monkeypatch.setattr(erasure, "forget", lambda *_: (_ for _ in ()).throw(RuntimeError("cut short")))
+    with pytest.raises(RuntimeError):
+        erasure.erase_candidate(tenant_a.id, session.candidate_id, _principal(tenant_a))
+    assert get_candidate(tenant_a.id, session.candidate_id).erased_at is None  # not marked until done
+    monkeypatch.undo()
+    reply = _erase(api, tenant_a, session.candidate_id)
+    assert reply.status == 200
+    assert not [k for k in _objects() if session.candidate_id in k or session.id in k]
+
+
+def _principal(tenant):
+    from panelist.auth import Principal
+
+    return Principal(kind="api_key", organization_id=tenant.id, role="admin", key_id=tenant.admin_key_id)
+
+
+def test_a_member_key_cannot_erase(api, tenant_a, erasable):
+    session, _, _ = erasable
+    reply = _erase(api, tenant_a, session.candidate_id, tenant_a.as_member())
+    assert reply.status == 403
+    assert reply.body["error"]["code"] == "FORBIDDEN"
+    assert get_candidate(tenant_a.id, session.candidate_id).erased_at is None
+
+
+def test_an_unknown_or_foreign_candidate_is_a_404(api, tenant_a, tenant_b, erasable):
+    session, _, _ = erasable
+    for tenant, candidate_id in ((tenant_a, "nope"), (tenant_b, session.candidate_id)):
+        reply = _erase(api, tenant, candidate_id)
+        assert reply.status == 404
+        assert reply.body["error"]["code"] == "NOT_FOUND"
+        assert tenant_a.id not in json.dumps(reply.body)
+    assert get_candidate(tenant_a.id, session.candidate_id).erased_at is None
+
+
+def test_without_credentials_is_a_401(api, tenant_a):
+    assert _erase(api, tenant_a, "x", {}).status == 401
+
+
+def test_a_saved_session_is_indexed_under_its_candidate(tenant_a):
+    session = make_result(tenant_a.id)
+    assert candidate_session_ids(tenant_a.id, session.candidate_id) == [session.id]
