@@ -29,7 +29,9 @@ from markupsafe import escape
 from panelist import pages
 from panelist.auth import Principal
 from panelist.candidates import get_candidate
-from panelist.errors import Forbidden, NotFound, PanelistError, Unprocessable
+from panelist.errors import BadRequest, Forbidden, NotFound, PanelistError, Unprocessable
+from panelist.interview_flow import session_path, session_token, start_session
+from panelist.interview_pages import see_other
 from panelist.interviews import get_interview
 from panelist.models.candidate_pages import JobInterviewTokenRequest, PageType
 from panelist.models.candidates import Candidate
@@ -37,14 +39,12 @@ from panelist.models.common import now
 from panelist.models.interviews import Interview
 from panelist.models.sessions import Session, SessionStatus
 from panelist.organizations import get_organization
-from panelist.sessions import PREFIX as SESSION_PREFIX
-from panelist.sessions import get_session
+from panelist.sessions import get_session, get_sessions, indexed_session_ids
 from panelist.signing import link_claims, sign
-from panelist.storage import org_pk, table
 
 AUDIENCE = "jobmojito-page"
 LINK_TTL = timedelta(days=7)
-MAX_SCANNED = 500  # sessions read for a list page (no per-candidate or per-interview index yet)
+MAX_LISTED = 200  # the latest sessions a results page shows
 REQUIRED = "Field is required."
 TOKEN_PARAM = "interview_token"  # noqa: S105 - the query parameter's name, not a secret
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
@@ -213,11 +213,10 @@ def open_grant(token: str | None, kind: PageType, resource_id: str) -> Grant:
     )
 
 
-def _sessions(organization_id: str, keep: Callable[[Session], bool]) -> list[Session]:
-    """The organization's sessions that `keep` accepts, among the first MAX_SCANNED."""
-    page = table().query(org_pk(organization_id), prefix=SESSION_PREFIX, limit=MAX_SCANNED)
-    found = (Session.model_validate(item) for item in page.items)
-    return [session for session in found if keep(session)]
+def _sessions(organization_id: str, owner: str, owner_id: str) -> list[Session]:
+    """The latest MAX_LISTED sessions of a candidate or an interview, newest first (an index, never a Scan)."""
+    ids = indexed_session_ids(organization_id, owner, owner_id, newest_first=True, limit=MAX_LISTED)
+    return get_sessions(organization_id, ids)
 
 
 def score_of(session: Session) -> float | None:
@@ -266,8 +265,19 @@ def _interviews(organization_id: str) -> Callable[[str], Interview | None]:
 # ------------------------------------------------------------------ the pages
 
 
-def take_page(interview_id: str, token: str | None, *, base_url: str) -> Response[str]:
-    """interview-for-profile: what the interview is, for that candidate (the interview flow comes later)."""
+def _taken(organization_id: str, candidate_id: str, interview_id: str) -> list[Session]:
+    """The candidate's sessions of this interview."""
+    return [s for s in _sessions(organization_id, "CANDIDATE", candidate_id) if s.interview_id == interview_id]
+
+
+def take_page(
+    interview_id: str,
+    token: str | None,
+    *,
+    base_url: str,
+    problem: PanelistError | None = None,
+) -> Response[str]:
+    """interview-for-profile: what the interview is, and the start form (or the way back into the session)."""
     try:
         grant = open_grant(token, PageType.interview_for_profile, interview_id)
         interview = get_interview(grant.organization_id, interview_id)
@@ -280,12 +290,42 @@ def take_page(interview_id: str, token: str | None, *, base_url: str) -> Respons
             ("Your results", grant.link(base_url, PageType.results_for_profile, candidate.id), False),
         ]
     )
-    return pages.link_page(
+    taken = _taken(grant.organization_id, candidate.id, interview.id)
+    ongoing = next((s for s in taken if s.status is SessionStatus.in_progress), None)
+    page = pages.link_page(
         "take_interview.html.j2",
         interview=interview,
         first_name=candidate.name.split()[0] if candidate.name.split() else "",
         nav=nav if grant.menu else [],
+        continue_url=session_path(session_token(ongoing, interview)) if ongoing else None,
+        finished=any(s.status is SessionStatus.completed for s in taken),
+        problem=problem,
     )
+    if problem is not None:
+        page.status_code = problem.status
+    return page
+
+
+def start_from_profile(interview_id: str, token: str | None, form: dict[str, Any], *, base_url: str) -> Response[str]:
+    """POST /interview/take/{interview_id}/: the candidate the link names starts the interview (303 to it).
+
+    One session at a time: with one in progress, or one completed, the page says so instead.
+    """
+    try:
+        grant = open_grant(token, PageType.interview_for_profile, interview_id)
+        candidate = _live_candidate(grant.organization_id, grant.candidate_id)
+        taken = [
+            s for s in _sessions(grant.organization_id, "CANDIDATE", candidate.id) if s.interview_id == interview_id
+        ]
+        if any(s.status is not SessionStatus.abandoned for s in taken):
+            return take_page(interview_id, token, base_url=base_url)
+        consented = str(form.get("consent") or "").lower() in ("on", "yes", "true", "1")
+        started = start_session(grant.organization_id, interview_id, candidate, consented=consented)
+    except BadRequest as exc:
+        return take_page(interview_id, token, base_url=base_url, problem=exc)
+    except PanelistError as exc:
+        return pages.link_error(exc)
+    return see_other(session_path(started.token))
 
 
 def profile_results_page(profile_id: str, token: str | None, *, base_url: str) -> Response[str]:
@@ -296,7 +336,7 @@ def profile_results_page(profile_id: str, token: str | None, *, base_url: str) -
     except PanelistError as exc:
         return pages.link_error(exc)
     interview_of = _interviews(grant.organization_id)
-    found = _sessions(grant.organization_id, lambda s: s.candidate_id == candidate.id)
+    found = _sessions(grant.organization_id, "CANDIDATE", candidate.id)
     found.sort(key=lambda s: s.started_at, reverse=True)
     rows = []
     for session in found:
@@ -413,7 +453,7 @@ def position_results_page(
     sort = sort if sort in SORTS else "date"
     order = order if order in ORDERS else "desc"
     rows = []
-    for session in _sessions(grant.organization_id, lambda s: s.interview_id == interview.id):
+    for session in _sessions(grant.organization_id, "INTERVIEW", interview.id):
         try:
             candidate: Candidate | None = get_candidate(grant.organization_id, session.candidate_id)
         except NotFound:

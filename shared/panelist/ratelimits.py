@@ -35,7 +35,10 @@ PLAN_LIMITS: dict[Plan, int] = {
     Plan.professional: 10_000,
 }
 ENTERPRISE_DEFAULT = PLAN_LIMITS[Plan.professional]
-ANONYMOUS_LIMIT = PLAN_LIMITS[Plan.free]  # per source IP, for requests without an organization
+ANONYMOUS_LIMIT = PLAN_LIMITS[Plan.free]  # per source IP, for API requests without an organization
+# Per source IP, for the pages behind links (invites, interviews, shared reports), counted apart from the
+# API: an interview takes about 45 requests, and candidates in one office share an address.
+PAGE_LIMIT = 1_000
 PLATFORM_ADMIN_LIMIT = 100_000  # the platform-admin key's own budget, apart from every tenant's
 
 PLATFORM_ADMIN_BUCKET = "PLATFORM_ADMIN"
@@ -112,9 +115,17 @@ def hit(bucket: str, limit: int) -> Allowance:
     return Allowance(limit=limit, count=int(item["count"]), reset=reset, now=now)
 
 
-def count(caller: Principal | None, source_ip: str) -> Allowance:
-    """Count a request against its caller's bucket: the organization, the platform admin or the source IP."""
+def page_bucket(source_ip: str) -> str:
+    """The bucket of a source IP's requests for pages behind links, apart from its API requests."""
+    return f"{ip_bucket(source_ip)}#PAGES"
+
+
+def count(caller: Principal | None, source_ip: str, *, page: bool = False) -> Allowance:
+    """Count a request against its caller's bucket: the organization, the platform admin or the source IP
+    (a page behind a link in the IP's page bucket)."""
     if caller is None:
+        if page:
+            return hit(page_bucket(source_ip or "unknown"), PAGE_LIMIT)
         return hit(ip_bucket(source_ip or "unknown"), ANONYMOUS_LIMIT)
     if caller.is_platform_admin:
         return hit(PLATFORM_ADMIN_BUCKET, PLATFORM_ADMIN_LIMIT)

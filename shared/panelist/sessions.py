@@ -74,19 +74,57 @@ def _counted(session: Session, partitions: list[str], delta: int) -> list[Item]:
     return [counter_op(pk, name, delta) for p in partitions for name in list_counters(p, session.started_at)]
 
 
+def session_index_pk(organization_id: str, owner: str, owner_id: str) -> str:
+    """The partition indexing the sessions of a candidate (owner `CANDIDATE`) or an interview (`INTERVIEW`).
+
+    It holds an item `SESSION#<id>` per session, written with the session: a candidate's or a position's
+    sessions are one Query away (erasure, result pages), never a Scan.
+    """
+    return f"{org_pk(organization_id)}#{owner}#{owner_id}"
+
+
 def candidate_sessions_pk(organization_id: str, candidate_id: str) -> str:
-    """The partition indexing a candidate's sessions: an item `SESSION#<id>` per session (for erasure)."""
-    return f"{org_pk(organization_id)}#CANDIDATE#{candidate_id}"
+    return session_index_pk(organization_id, "CANDIDATE", candidate_id)
+
+
+def _index_ops(session: Session) -> list[Item]:
+    return [
+        put_op(
+            {
+                "PK": session_index_pk(session.organization_id, owner, owner_id),
+                "SK": PREFIX + session.id,
+                "type": f"{owner.capitalize()}Session",
+                "session_id": session.id,
+            }
+        )
+        for owner, owner_id in (("CANDIDATE", session.candidate_id), ("INTERVIEW", session.interview_id))
+    ]
+
+
+def indexed_session_ids(
+    organization_id: str, owner: str, owner_id: str, *, newest_first: bool = False, limit: int | None = None
+) -> list[str]:
+    """Session ids of a candidate or an interview, by creation (ids are UUIDv7), at most `limit`."""
+    partition, cursor = session_index_pk(organization_id, owner, owner_id), None
+    ids: list[str] = []
+    while limit is None or len(ids) < limit:
+        page_size = 100 if limit is None else min(100, limit - len(ids))
+        page = table().query(partition, prefix=PREFIX, limit=page_size, cursor=cursor, forward=not newest_first)
+        ids += [str(item["session_id"]) for item in page.items]
+        if not (cursor := page.cursor):
+            break
+    return ids
 
 
 def candidate_session_ids(organization_id: str, candidate_id: str) -> list[str]:
-    """Every session of the candidate saved since the index exists, oldest first (Queries, never a Scan)."""
-    partition, ids, cursor = candidate_sessions_pk(organization_id, candidate_id), [], None
-    while True:
-        page = table().query(partition, prefix=PREFIX, limit=100, cursor=cursor)
-        ids += [str(item["session_id"]) for item in page.items]
-        if not (cursor := page.cursor):
-            return ids
+    """Every session of the candidate saved since the index exists, oldest first."""
+    return indexed_session_ids(organization_id, "CANDIDATE", candidate_id)
+
+
+def get_sessions(organization_id: str, session_ids: list[str]) -> list[Session]:
+    """The sessions, in the order given (BatchGetItem); ids with no session are left out."""
+    keys = [(org_pk(organization_id), PREFIX + session_id) for session_id in session_ids]
+    return [Session.model_validate(item) for item in table().get_many(keys) if item is not None]
 
 
 def session_item(session: Session) -> Item:
@@ -158,14 +196,7 @@ def save_new_session(session: Session) -> Session:
     ops = [
         put_op(session_item(session), unique=True),
         put_op({"PK": pk, "SK": number_sk(number), "session_id": session.id}, unique=True),
-        put_op(
-            {
-                "PK": candidate_sessions_pk(session.organization_id, session.candidate_id),
-                "SK": PREFIX + session.id,
-                "type": "CandidateSession",
-                "session_id": session.id,
-            }
-        ),
+        *_index_ops(session),
         counter_op(pk, "sessions"),
         *_counted(session, list(session_lists(session).values()), 1),
     ]

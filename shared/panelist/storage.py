@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -153,6 +153,20 @@ class Table:
     def get(self, pk: str, sk: str) -> Item | None:
         response = self._client.get_item(TableName=self.name, Key=serialize({"PK": pk, "SK": sk}), ConsistentRead=True)
         return deserialize(response["Item"]) if "Item" in response else None
+
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Item | None]:
+        """Items by (PK, SK), in the order asked, read together (BatchGetItem); None where there is none."""
+        found: dict[tuple[str, str], Item] = {}
+        for start in range(0, len(keys), 100):
+            chunk = [serialize({"PK": pk, "SK": sk}) for pk, sk in dict.fromkeys(keys[start : start + 100])]
+            request: dict[str, Any] = {self.name: {"Keys": chunk, "ConsistentRead": True}}
+            while request:
+                response = self._client.batch_get_item(RequestItems=request)
+                for raw in response["Responses"].get(self.name, []):
+                    item = deserialize(raw)
+                    found[(item["PK"], item["SK"])] = item
+                request = response.get("UnprocessedKeys") or {}
+        return [found.get(key) for key in keys]
 
     def put(self, item: Item, *, unique: bool = False) -> None:
         """Write an item; with `unique`, refuse to overwrite one that exists (ConditionFailed)."""

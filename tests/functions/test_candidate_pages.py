@@ -9,8 +9,10 @@ import pytest
 from panelist import candidate_pages, signing
 from panelist.candidates import get_candidate, save_candidate
 from panelist.models.common import now
-from panelist.sessions import get_session, session_item
+from panelist.models.sessions import SessionStatus
+from panelist.sessions import candidate_session_ids, get_session, session_item
 from panelist.storage import table
+from panelist_local import demo
 from tests.functions.reports_data import make_interview, make_result
 
 FUNCTIONS = {
@@ -111,11 +113,55 @@ def test_the_take_page_shows_the_interview_for_the_candidate(api, tenant_a, worl
     assert f"Ada, your interview for {interview.role}" in body
     assert f"about {interview.duration_minutes} minutes" in body
     assert f"<dd>{len(interview.questions)}</dd>" in body
-    assert "Before you start" in body, "the consent notice"
-    assert "recorded" in body
-    assert "cannot be started from this page yet" in body
+    assert "You have completed this interview" in body, "Ada's result exists: no second attempt"
+    assert "<form" not in body
     assert 'name="viewport"' in body
     assert "<nav" not in body, "the menu is hidden by default"
+
+
+def _take_link(api, tenant, interview, candidate_id):
+    return sign_link(
+        api, tenant, type="interview-for-profile", interview_id=interview.id, interview_profile_id=candidate_id
+    )
+
+
+def _start(api, url, form):
+    parts = urlsplit(url)
+    interview_id = PATH["take_interview"].match(parts.path)[1]
+    return api(
+        "start_profile_interview",
+        path=parts.path,
+        path_params={"interview_id": interview_id},
+        query={k: v[0] for k, v in parse_qs(parts.query).items()},
+        raw_body=form,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+
+
+def test_a_profile_link_starts_the_interview_for_its_candidate_once(api, tenant_a, world):
+    candidate = demo._candidate(tenant_a.id, "Chen Wei", "chen@example.com", "+1 555 0100", "Toronto", ["Engineer"])
+    url = _take_link(api, tenant_a, world["interview"], candidate.id)
+    page = _html(open_url(api, url))
+    assert "Start the interview" in page
+    assert 'name="consent"' in page
+
+    refused = _start(api, url, "")
+    assert refused.status == 400
+    assert 'role="alert"' in refused.body
+    assert candidate_session_ids(tenant_a.id, candidate.id) == []
+
+    started = _start(api, url, "consent=on")
+    assert started.status == 303
+    assert started.headers["Location"].startswith("/interview/session/")
+    [session_id] = candidate_session_ids(tenant_a.id, candidate.id)
+    session = get_session(tenant_a.id, session_id)
+    assert (session.interview_id, session.status) == (world["interview"].id, SessionStatus.in_progress)
+
+    # Opening the link again leads back into that session; starting again starts nothing new.
+    again = _html(open_url(api, url))
+    assert "Continue your interview" in again
+    assert _start(api, url, "consent=on").status == 200
+    assert candidate_session_ids(tenant_a.id, candidate.id) == [session_id]
 
 
 def test_the_profile_page_lists_the_candidates_results_with_links(api, tenant_a, world):

@@ -101,11 +101,8 @@ CASES = {
     ("relay", 404): (lambda api, t: api("route_not_found", path="/api/nothing-here", method="GET"), False),
     ("relay", 403): (lambda api, t: api("list_organizations", headers=t.as_member(), query={}), True),
     ("relay", 405): (lambda api, t: api("route_not_found", path="/api/projects", method="DELETE"), False),
-    ("page", 404): (
-        lambda api, t: api("open_invite", path="/interview/nope", path_params={"token": "nope"}, headers={}),
-        False,
-    ),
 }
+PAGE = ratelimits.page_bucket  # pages behind links count per source IP, apart from the API
 
 
 @pytest.mark.parametrize("case", list(CASES), ids=[f"{surface}-{status}" for surface, status in CASES])
@@ -280,11 +277,20 @@ def test_requests_without_an_organization_count_per_source_ip(api, tenant_a):
     for _ in range(3):
         assert api("list_projects", headers={}).status == 401
     assert api("route_not_found", path="/api/nothing", method="GET").status == 404
-    page = api("open_invite", path="/interview/nope", path_params={"token": "nope"}, headers={})
-    assert limits(page) == (100, 95, RESET)
     other = api("list_projects", headers={}, source_ip="198.51.100.7")
     assert limits(other) == (100, 99, RESET)
     assert count(tenant_a.id) == 0
+
+
+def test_pages_behind_links_count_per_address_apart_from_the_api(api, emulated):
+    fill(ANONYMOUS(SOURCE_IP), 100)  # this address has used its API budget: its candidates still get pages
+    page = api("open_invite", path="/interview/nope", path_params={"token": "nope"}, headers={})
+    assert page.status == 404
+    assert limits(page) == (ratelimits.PAGE_LIMIT, ratelimits.PAGE_LIMIT - 1, RESET)
+    fill(PAGE(SOURCE_IP), ratelimits.PAGE_LIMIT)
+    refused = api("open_invite", path="/interview/nope", path_params={"token": "nope"}, headers={})
+    assert refused.status == 429
+    assert refused.headers["Retry-After"] == str(RESET - NOW)
 
 
 def test_an_address_over_the_limit_gets_429_before_anything_else(api, emulated):

@@ -237,7 +237,14 @@ TOKEN_PAGES = {
 }
 # JobMojito's interview pages: their token names its organization and is signed (test_candidate_pages:
 # forged, tampered, foreign, another type or another id: 403; the token route below signs nothing foreign).
-TOKEN_PAGES |= {"take_interview", "profile_results", "result_for_candidate", "result_for_recruiter", "position_results"}
+TOKEN_PAGES |= {
+    "take_interview",
+    "start_profile_interview",
+    "profile_results",
+    "result_for_candidate",
+    "result_for_recruiter",
+    "position_results",
+}
 PLATFORM_SCOPED = {"create_api_key", "list_api_keys", "revoke_api_key"}
 LISTS = {
     "list_sessions": lambda api, a, b: (

@@ -201,7 +201,7 @@ class PanelistResolver(APIGatewayHttpResolver):
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         """Count the request, then authenticate, check the body and route; every answer carries the limits."""
-        allowance = ratelimits.count(self._caller(event), source_ip(event))
+        allowance = ratelimits.count(self._caller(event), source_ip(event), page=self.access is Access.public)
         try:
             if allowance.exceeded:
                 raise ratelimits.refusal(allowance)
