@@ -650,7 +650,7 @@ def main() -> int:
             merge_seconds, _ = timed(lambda: pipeline.merged(lambda: cover, parts, titles))
             print(
                 f"  all cached (one run each): cover {cover_seconds:.2f} s (in a fork, beside the fetch and merge), "
-                f"keys + S3 fetch {fetch_seconds:.2f} s, pypdf merge {merge_seconds:.2f} s"
+                f"keys + S3 fetch {fetch_seconds:.2f} s, merge {merge_seconds:.2f} s"
             )
             if CHROMIUM.is_file():
                 chromium_pdf = work / "combined-chromium.pdf"
