@@ -3,8 +3,8 @@ import json
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
 from panelist.analysis import analyse_session
+from panelist.background import request_render
 from panelist.observability import logger, metrics
-from panelist.report_renders import request_render
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

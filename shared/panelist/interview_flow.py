@@ -18,7 +18,6 @@ deleted when it finishes. The hourly sweep queries the part older than INACTIVE_
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +28,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from panelist import ai, aws
+from panelist.background import request_analysis
 from panelist.campaigns import get_campaign, open_invite
 from panelist.candidates import PREFIX as CANDIDATE_PREFIX
 from panelist.candidates import file_key, get_candidate, save_candidate
@@ -303,20 +303,8 @@ def finish(opened: Opened, status: SessionStatus, *, at: datetime | None = None)
         finished = get_session(session.organization_id, session.id)  # finished the other way meanwhile
     table().transact(_active_delete(session.id, session.updated_at))
     if finished.status is SessionStatus.completed and session.status is SessionStatus.in_progress:
-        queue_analysis(finished.organization_id, finished.id)
+        request_analysis(finished.organization_id, finished.id)
     return finished
-
-
-def queue_analysis(organization_id: str, session_id: str) -> None:
-    """Queue the AI analysis of a completed session (AnalyseSessionFunction). Best effort, like report renders."""
-    queue_url = get_settings().analysis_queue_url
-    if not queue_url:
-        return
-    body = json.dumps({"organization_id": organization_id, "session_id": session_id})
-    try:
-        aws.client("sqs").send_message(QueueUrl=queue_url, MessageBody=body)
-    except ClientError as exc:
-        logger.warning("analysis not queued", extra={"session_id": session_id, "error": str(exc)})
 
 
 def past_time_limit(opened: Opened, at: datetime) -> bool:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 from panelist import aws, credits, webhook_endpoints
+from panelist.background import request_render
 from panelist.campaigns import INVITE_PREFIX
 from panelist.candidates import get_candidate
 from panelist.errors import BadRequest, Conflict, Gone, NotFound
@@ -26,7 +27,6 @@ from panelist.models.sessions import (
     TranscriptOut,
     TranscriptTurn,
 )
-from panelist.report_renders import request_render
 from panelist.settings import get_settings
 from panelist.storage import ConditionFailed, Item, counter_op, org_pk, put_op, table, update_op
 
