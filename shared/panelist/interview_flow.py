@@ -228,6 +228,7 @@ def start_session(
             Turn(timestamp=0, speaker="ai", text=first.prompt, question_id=first.id),
         ],
         started_at=at,
+        consented_at=at,
         updated_at=at,
     )
     # The index item first: a session that exists is always found by the sweep; an item left without
@@ -298,7 +299,8 @@ def finish(opened: Opened, status: SessionStatus, *, at: datetime | None = None)
     """End the session (idempotent), drop it from the active index, and queue the analysis of a completed one."""
     session = opened.session
     try:
-        finished = finish_session(session.organization_id, session.id, status, at=at)
+        analysed_next = status is SessionStatus.completed  # the analysis queues the render with its results
+        finished = finish_session(session.organization_id, session.id, status, at=at, analysed_next=analysed_next)
     except Conflict:
         finished = get_session(session.organization_id, session.id)  # finished the other way meanwhile
     table().transact(_active_delete(session.id, session.updated_at))

@@ -232,12 +232,18 @@ _FINAL = (SessionStatus.completed, SessionStatus.abandoned)
 
 
 def finish_session(
-    organization_id: str, session_id: str, status: SessionStatus, *, at: datetime | None = None
+    organization_id: str,
+    session_id: str,
+    status: SessionStatus,
+    *,
+    at: datetime | None = None,
+    analysed_next: bool = False,
 ) -> Session:
     """End an in-progress session as completed or abandoned, moving it between lists and counters at once.
 
     Finishing it again the same way returns it unchanged (a retry counts nothing twice); any other
-    move is a Conflict. Completing publishes `session.completed`.
+    move is a Conflict. Completing publishes `session.completed` and queues the report's render, unless
+    an analysis follows (`analysed_next`): that queues the render once it has written its results.
     """
     if status not in _FINAL:
         raise ValueError(f"a session can only finish as {' or '.join(s.value for s in _FINAL)}")
@@ -281,7 +287,8 @@ def finish_session(
         raise Conflict(f"the session is already {current.status.value}", field="status") from None
     if status is SessionStatus.completed:
         _publish(updated, "session.completed")
-        request_render(organization_id, session_id)
+        if not analysed_next:
+            request_render(organization_id, session_id)
     return updated
 
 

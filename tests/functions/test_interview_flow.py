@@ -173,6 +173,7 @@ def test_a_known_candidate_needs_no_name(api, tenant_a, follow_ups):
     assert 'id="name"' not in page.body
     session = _session_of(_token(_start(api, invite.token, {"consent": "on"})))
     assert session.candidate_id == candidate_id
+    assert session.consented_at == session.started_at  # the consent is recorded with the session it allowed
 
 
 def test_starting_twice_is_refused_and_the_invite_link_leads_back(api, setup, follow_ups):
@@ -424,19 +425,29 @@ def test_the_sweep_abandons_an_inactive_session_and_leaves_an_active_one(api, te
 
 def test_completion_queues_the_analysis_which_the_real_provider_writes(api, setup, monkeypatch):
     _, _, invite = setup
-    url = boto3.client("sqs").get_queue_url(QueueName="panelist-test-analysis")["QueueUrl"]
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName="panelist-test-analysis")["QueueUrl"]
+    renders = sqs.get_queue_url(QueueName="panelist-test-reports")["QueueUrl"]
     monkeypatch.setenv("PANELIST_ANALYSIS_QUEUE_URL", url)
+    monkeypatch.setenv("PANELIST_REPORT_QUEUE_URL", renders)
     get_settings.cache_clear()
+
+    def queued(queue_url: str) -> list[str]:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        return [m["Body"] for m in messages]
+
     try:
         token = _token(_start(api, invite.token, {"consent": "on", "name": "Sam Lee"}))
         for _ in range(6):  # the offline provider's follow-ups included
             if _session_of(token).status is SessionStatus.in_progress:
                 _answer(api, token, "A full answer with enough words in it.")
+        analyses = queued(url)
+        assert [json.loads(body)["session_id"] for body in analyses] == [_session_of(token).id]
+        assert queued(renders) == [], "the report is rendered once, after the analysis, not before it"
+        event = sample_event("analyse_session")
+        event["Records"][0]["body"] = analyses[0]
+        assert invoke("analyse_session", event) == {"batchItemFailures": []}
+        assert _session_of(token).assessment is not None
+        assert [json.loads(body)["session_id"] for body in queued(renders)] == [_session_of(token).id]
     finally:
         get_settings.cache_clear()
-    messages = boto3.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-    assert [json.loads(m["Body"])["session_id"] for m in messages] == [_session_of(token).id]
-    event = sample_event("analyse_session")
-    event["Records"][0]["body"] = messages[0]["Body"]
-    assert invoke("analyse_session", event) == {"batchItemFailures": []}
-    assert _session_of(token).assessment is not None

@@ -96,6 +96,7 @@ class Session(Entity):
     recording_key: str | None = None
     intro_video_key: str | None = None
     started_at: datetime
+    consented_at: datetime | None = Field(default=None, description="When the candidate agreed to take part")
     completed_at: datetime | None = None
     updated_at: datetime
 
