@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from panelist.models.reports import DEFAULT_FEATURES
 from panelist.reports.i18n import translations
 from panelist.reports.pipeline import report_pdf
-from panelist.reports.result import load_result, result_document
+from panelist.reports.result import TranslationNote, load_result, result_document
 from tests.functions.reports_data import make_result
 
 SAMPLE = ("ar", "zh", "ja", "ko", "hi", "ta", "th", "ru", "el", "uk")
@@ -78,3 +78,15 @@ def test_arabic_reports_are_laid_out_right_to_left(tenant_a):
         load_result(tenant_a.id, session.id), features=DEFAULT_FEATURES, language="en", base_url=""
     )
     assert re.search(r'<html[^>]*\bdir="ltr"', english)
+
+
+def test_untranslated_content_keeps_its_own_direction_in_a_right_to_left_report(tenant_a):
+    source = load_result(tenant_a.id, make_result(tenant_a.id).id)
+    answer = source.session.answers[0].text
+    untranslated = TranslationNote("en", machine_translated=False)
+    html = result_document(source, features=DEFAULT_FEATURES, language="ar", base_url="", note=untranslated)
+    assert f'<p class="qa-text" lang="en" dir="ltr">{answer}</p>' in html
+    # Content in the labels' language (translated, or never foreign) is laid out with the page.
+    translated = TranslationNote("en", machine_translated=True)
+    html = result_document(source, features=DEFAULT_FEATURES, language="ar", base_url="", note=translated)
+    assert f'<p class="qa-text">{answer}</p>' in html

@@ -40,6 +40,18 @@ class Report:
     sections: Sequence[Section]
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     language: str = "en"  # a JobMojito language code: labels, dates, numbers and direction
+    content_language: str | None = None  # what people and models wrote, when it is not the labels' language
+
+    @property
+    def content_attrs(self) -> Markup:
+        """` lang=".." dir=".."` for the elements holding written content in another language than the labels
+        (an untranslated English answer in an Arabic report keeps its own direction), else nothing."""
+        if self.content_language is None:
+            return Markup("")
+        content, labels = i18n.language(self.content_language), i18n.language(self.language)
+        if content.code == labels.code:
+            return Markup("")
+        return Markup(' lang="{}" dir="{}"').format(content.code, content.direction)
 
 
 @dataclass(frozen=True)

@@ -495,6 +495,7 @@ def _report(r: _Result, note: TranslationNote | None) -> Report:
         running_right=role or (interview.name if interview else r._("Interview")),
         sections=sections,
         language=r.code,
+        content_language=note.source_language if note is not None and not note.machine_translated else None,
     )
 
 
