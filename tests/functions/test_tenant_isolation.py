@@ -336,3 +336,18 @@ def test_b_cannot_sign_a_link_to_a_resource_of_a(api, tenant_a, tenant_b, kind):
     assert tenant_a.id not in str(reply.body)
     reply = api("create_job_interview_token", body={**body, "merchant_id": tenant_a.id}, headers=tenant_b.as_admin())
     assert (reply.status, reply.body["name"]) == (500, "merchant_id"), "B cannot act for A either"
+
+
+# POST /job-interview-pdf names results in its body: B naming A's answers the same 422 as an id that does
+# not exist, for both fields and whatever the export type, and exports nothing.
+@pytest.mark.parametrize("export_type", ["pdf", "html", "json"])
+@pytest.mark.parametrize("field", ["interview_result_id", "interview_result_ids"])
+def test_b_cannot_export_a_report_of_a(api, tenant_a, tenant_b, field, export_type):
+    session_id = _session_of(tenant_a)
+    ids = session_id if field == "interview_result_id" else [session_id]
+    reply = api("export_report", body={field: ids, "export_type": export_type}, headers=tenant_b.as_member())
+    assert (reply.status, reply.body) == (
+        422,
+        {"error": f"No interview result {session_id} in this organization", "name": field},
+    )
+    assert tenant_a.id not in str(reply.body)
