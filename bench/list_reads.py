@@ -23,13 +23,13 @@ from datetime import UTC, date, datetime, timedelta
 from moto import mock_aws
 
 import tests.conftest  # noqa: F401 - the offline test environment: emulated AWS, never a real account
-from panelist import aws, storage
-from panelist.campaigns import campaign_item, campaign_lists, list_campaigns
+from panelist.candidates.campaigns import campaign_item, campaign_lists, list_campaigns
+from panelist.core import aws, storage
+from panelist.core.storage import org_pk, serialize
 from panelist.models.campaigns import Campaign, CampaignStatus
 from panelist.models.common import new_id, now
 from panelist.models.sessions import Session, SessionStatus
-from panelist.sessions import date_buckets, list_counters, list_sessions, session_item, session_lists
-from panelist.storage import org_pk, serialize
+from panelist.sessions.store import date_buckets, list_counters, list_sessions, session_item, session_lists
 from panelist_local.emulator import provision
 from panelist_local.template import Template
 

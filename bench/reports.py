@@ -47,11 +47,11 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 import tests.conftest  # noqa: F401 - the offline test environment: emulated AWS, never a real account
-from panelist import aws, signing
+from panelist.core import aws, signing
+from panelist.core.storage import table
 from panelist.models.interviews import Expectations, Seniority
 from panelist.models.sessions import Answer, AnswerAnalysis, Session, Turn
-from panelist.sessions import session_item
-from panelist.storage import table
+from panelist.sessions.store import session_item
 from panelist_local import demo
 from panelist_local.emulator import provision
 from panelist_local.template import Template

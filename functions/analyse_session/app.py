@@ -2,9 +2,9 @@ import json
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-from panelist.analysis import analyse_session
-from panelist.background import request_render
-from panelist.observability import logger, metrics
+from panelist.core.background import request_render
+from panelist.core.observability import logger, metrics
+from panelist.interviews.analysis import analyse_session
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

@@ -1,5 +1,5 @@
-from panelist import generation
-from panelist.observability import logger
+from panelist.core.observability import logger
+from panelist.interviews import generation
 
 
 @logger.inject_lambda_context(log_event=False)

@@ -1,5 +1,5 @@
-from panelist.auth import authorize
-from panelist.observability import logger
+from panelist.api.auth import authorize
+from panelist.core.observability import logger
 
 
 @logger.inject_lambda_context

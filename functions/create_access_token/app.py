@@ -1,5 +1,5 @@
 from panelist.api import jobmojito
-from panelist.auth import issue_access_token
+from panelist.api.auth import issue_access_token
 from panelist.models.organizations import AccessTokenOut, AccessTokenRequest
 
 app = jobmojito.resolver()

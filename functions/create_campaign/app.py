@@ -1,5 +1,5 @@
 from panelist.api import relay
-from panelist.campaigns import create_campaign
+from panelist.candidates.campaigns import create_campaign
 from panelist.models.campaigns import CampaignCreate, CampaignCreated
 
 app = relay.resolver()

@@ -1,5 +1,5 @@
 from panelist.api import relay
-from panelist.campaigns import create_invites, invite_url
+from panelist.candidates.campaigns import create_invites, invite_url
 from panelist.models.campaigns import InviteFailure, InviteOut, InviteRequest, InvitesCreated
 
 app = relay.resolver()

@@ -3,8 +3,8 @@ import json
 from aws_lambda_powertools.event_handler import Response, content_types
 
 from panelist.api import jobmojito
-from panelist.candidate_pages import issue_link
 from panelist.models.candidate_pages import JobInterviewTokenRequest
+from panelist.sessions.candidate_pages import issue_link
 
 app = jobmojito.resolver()
 

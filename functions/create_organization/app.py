@@ -1,6 +1,6 @@
+from panelist.accounts.organizations import create_organization
 from panelist.api import relay
 from panelist.models.organizations import OrganizationCreate, OrganizationOut
-from panelist.organizations import create_organization
 
 app = relay.resolver(relay.Access.platform_admin)
 

@@ -1,6 +1,6 @@
+from panelist.accounts.projects import create_project
 from panelist.api import relay
 from panelist.models.campaigns import ProjectCreate, ProjectOut
-from panelist.projects import create_project
 
 app = relay.resolver()
 

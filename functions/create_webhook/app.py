@@ -1,6 +1,6 @@
 from panelist.api import relay
 from panelist.models.webhooks import WebhookEndpointCreate, WebhookEndpointOut
-from panelist.webhook_endpoints import create_endpoint
+from panelist.webhooks.endpoints import create_endpoint
 
 app = relay.resolver(relay.Access.admin)
 

@@ -1,7 +1,7 @@
 from aws_lambda_powertools.event_handler import Response
 
 from panelist.api import relay
-from panelist.webhook_endpoints import delete_endpoint
+from panelist.webhooks.endpoints import delete_endpoint
 
 app = relay.resolver(relay.Access.admin)
 

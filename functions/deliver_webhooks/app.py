@@ -1,7 +1,7 @@
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 
-from panelist.observability import logger, metrics
-from panelist.webhooks import handle_record
+from panelist.core.observability import logger, metrics
+from panelist.webhooks.delivery import handle_record
 
 # In order per destination (message group): after a failure, the rest of that group waits for its retry.
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)

@@ -1,5 +1,5 @@
-from panelist import erasure
 from panelist.api import relay
+from panelist.candidates import erasure
 
 app = relay.resolver(relay.Access.admin)
 

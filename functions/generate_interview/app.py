@@ -1,5 +1,5 @@
 from panelist.api import xobin
-from panelist.generation import QUEUED, submit
+from panelist.interviews.generation import QUEUED, submit
 from panelist.models.interviews import GenerateInterviewRequest, GenerationAccepted
 
 app = xobin.resolver()

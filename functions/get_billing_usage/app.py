@@ -3,8 +3,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from panelist import credits
 from panelist.api import relay
+from panelist.billing import credits
 
 app = relay.resolver()
 

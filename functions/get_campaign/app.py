@@ -1,5 +1,5 @@
 from panelist.api import relay
-from panelist.campaigns import get_campaign
+from panelist.candidates.campaigns import get_campaign
 from panelist.models.campaigns import CampaignDetail
 
 app = relay.resolver()

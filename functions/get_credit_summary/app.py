@@ -1,5 +1,5 @@
-from panelist import credits
 from panelist.api import relay
+from panelist.billing import credits
 
 app = relay.resolver(relay.Access.operator)
 

@@ -1,5 +1,5 @@
 from panelist.api import xobin
-from panelist.interviews import get_interview_by_number
+from panelist.interviews.store import get_interview_by_number
 from panelist.models.interviews import InterviewDetailsOut
 
 app = xobin.resolver()

@@ -1,5 +1,5 @@
 from panelist.api import relay
-from panelist.campaigns import get_invite_by_token
+from panelist.candidates.campaigns import get_invite_by_token
 from panelist.models.campaigns import InviteDetail
 
 app = relay.resolver()

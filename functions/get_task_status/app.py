@@ -1,5 +1,5 @@
 from panelist.api import xobin
-from panelist.generation import task_status
+from panelist.interviews.generation import task_status
 from panelist.models.interviews import TaskStatusOut
 
 app = xobin.resolver()

@@ -1,5 +1,5 @@
 from panelist.api import relay
-from panelist.webhooks import get_signing_secrets
+from panelist.webhooks.delivery import get_signing_secrets
 
 app = relay.resolver(relay.Access.admin)
 

@@ -1,14 +1,14 @@
 from aws_lambda_powertools.event_handler import Response
 
-from panelist import interview_pages
 from panelist.api import relay
+from panelist.sessions import pages
 
-app = interview_pages.resolver()
+app = pages.resolver()
 
 
 @app.get("/interview/session/<session_token>")
 def get(session_token: str) -> Response[str]:
-    return interview_pages.session_page(session_token)
+    return pages.session_page(session_token)
 
 
 handler = relay.lambda_handler(app)

@@ -4,7 +4,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from panelist.api import relay
 from panelist.api.relay import Limit, Offset
-from panelist.campaigns import list_campaigns
+from panelist.candidates.campaigns import list_campaigns
 from panelist.models.campaigns import CampaignListItem, CampaignStatus
 
 app = relay.resolver()

@@ -1,7 +1,7 @@
+from panelist.accounts.organizations import list_organizations
 from panelist.api import relay
 from panelist.api.relay import Limit, Offset
 from panelist.models.organizations import OrganizationOut
-from panelist.organizations import list_organizations
 
 app = relay.resolver(relay.Access.platform_admin)
 

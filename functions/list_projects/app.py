@@ -1,7 +1,7 @@
+from panelist.accounts.projects import list_projects
 from panelist.api import relay
 from panelist.api.relay import Limit, Offset
 from panelist.models.campaigns import ProjectOut
-from panelist.projects import list_projects
 
 app = relay.resolver()
 

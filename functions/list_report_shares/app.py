@@ -1,6 +1,6 @@
-from panelist import shares
 from panelist.api import xobin
 from panelist.models.reports import ReportSharesOut
+from panelist.reports import shares
 
 app = xobin.resolver()
 

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from panelist.api import relay
 from panelist.api.relay import Limit, Offset
 from panelist.models.sessions import SessionStatus, SessionSummary
-from panelist.sessions import list_sessions
+from panelist.sessions.store import list_sessions
 
 app = relay.resolver()
 

@@ -1,7 +1,7 @@
 from panelist.api import relay
 from panelist.api.relay import Limit, Offset
 from panelist.models.webhooks import WebhookEndpointOut
-from panelist.webhook_endpoints import count_endpoints, list_endpoints
+from panelist.webhooks.endpoints import count_endpoints, list_endpoints
 
 app = relay.resolver()
 

@@ -1,7 +1,6 @@
 from aws_lambda_powertools.event_handler import Response
 
-from panelist import pages
-from panelist.api import relay
+from panelist.api import pages, relay
 from panelist.api.relay import Access
 
 app = relay.resolver(Access.public)

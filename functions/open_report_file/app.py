@@ -1,8 +1,7 @@
 from aws_lambda_powertools.event_handler import Response
 
-from panelist import pages
-from panelist.api import xobin
-from panelist.errors import PanelistError
+from panelist.api import pages, xobin
+from panelist.core.errors import PanelistError
 from panelist.reports.links import file_location
 
 app = xobin.resolver(xobin.Access.public)

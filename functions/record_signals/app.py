@@ -1,14 +1,14 @@
 from aws_lambda_powertools.event_handler import Response
 
-from panelist import interview_pages
 from panelist.api import relay
+from panelist.sessions import pages
 
-app = interview_pages.resolver()
+app = pages.resolver()
 
 
 @app.post("/interview/session/<session_token>/signals")
 def post(session_token: str) -> Response[str]:
-    return interview_pages.signals(session_token, interview_pages.body(app))
+    return pages.signals(session_token, pages.body(app))
 
 
 handler = relay.lambda_handler(app)

@@ -1,6 +1,6 @@
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-from panelist.observability import logger, metrics
+from panelist.core.observability import logger, metrics
 from panelist.reports.pipeline import render_queued
 
 processor = BatchProcessor(event_type=EventType.SQS)

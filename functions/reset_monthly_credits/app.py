@@ -1,7 +1,7 @@
 from datetime import datetime
 
-from panelist import credits
-from panelist.observability import logger
+from panelist.billing import credits
+from panelist.core.observability import logger
 
 
 @logger.inject_lambda_context

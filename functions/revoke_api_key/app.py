@@ -1,5 +1,5 @@
+from panelist.accounts.api_keys import revoke_api_key
 from panelist.api import relay
-from panelist.api_keys import revoke_api_key
 from panelist.models.organizations import ApiKeyOut
 
 app = relay.resolver(relay.Access.platform_admin)

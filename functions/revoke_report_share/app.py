@@ -1,6 +1,6 @@
-from panelist import shares
 from panelist.api import xobin
 from panelist.models.reports import ReportShareOut
+from panelist.reports import shares
 
 app = xobin.resolver()
 

@@ -1,5 +1,5 @@
-from panelist.observability import logger
-from panelist.signing import rotation_step
+from panelist.core.observability import logger
+from panelist.core.signing import rotation_step
 
 
 @logger.inject_lambda_context

@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from panelist.api.fallback import unmatched
-from panelist.observability import logger
+from panelist.core.observability import logger
 
 ROUTES = Path(__file__).with_name("routes.json")  # generated from template.yaml: `make generate`
 

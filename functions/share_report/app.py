@@ -1,10 +1,10 @@
 from aws_lambda_powertools.event_handler import Response, content_types
 
-from panelist import shares
 from panelist.api import xobin
 from panelist.models.reports import ReportOption
+from panelist.reports import shares
 from panelist.reports.pipeline import result_download
-from panelist.sessions import get_session_by_number
+from panelist.sessions.store import get_session_by_number
 
 app = xobin.resolver()
 

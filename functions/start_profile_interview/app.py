@@ -1,15 +1,15 @@
 from aws_lambda_powertools.event_handler import Response
 
-from panelist import candidate_pages, interview_pages
 from panelist.api import relay
+from panelist.sessions import candidate_pages, pages
 
-app = interview_pages.resolver()
+app = pages.resolver()
 
 
 @app.post("/interview/take/<interview_id>/")
 def post(interview_id: str) -> Response[str]:
     token = app.current_event.get_query_string_value(candidate_pages.TOKEN_PARAM)
-    form = interview_pages.body(app)
+    form = pages.body(app)
     return candidate_pages.start_from_profile(interview_id, token, form, base_url=app.base_url())
 
 

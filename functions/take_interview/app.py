@@ -1,7 +1,7 @@
 from aws_lambda_powertools.event_handler import Response
 
-from panelist import candidate_pages
 from panelist.api import jobmojito
+from panelist.sessions import candidate_pages
 
 app = jobmojito.resolver(jobmojito.Access.public)
 

@@ -1,5 +1,5 @@
 from panelist.api import relay
-from panelist.campaigns import change_status
+from panelist.candidates.campaigns import change_status
 from panelist.models.campaigns import CampaignDetail, CampaignUpdate
 
 app = relay.resolver()

@@ -1,8 +1,8 @@
 from aws_lambda_powertools.event_handler import Response
 
-from panelist import shares
 from panelist.api import xobin
 from panelist.api.resolver import source_ip
+from panelist.reports import shares
 
 app = xobin.resolver(xobin.Access.public)
 

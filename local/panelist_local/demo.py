@@ -16,11 +16,15 @@ import zlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from panelist import aws
-from panelist.api_keys import create_api_key
-from panelist.campaigns import invite_ops, save_new_campaign
-from panelist.candidates import file_key, save_candidate
-from panelist.interviews import save_new_interview
+from panelist.accounts.api_keys import create_api_key
+from panelist.accounts.organizations import create_organization
+from panelist.accounts.projects import create_project
+from panelist.candidates.campaigns import invite_ops, save_new_campaign
+from panelist.candidates.store import file_key, save_candidate
+from panelist.core import aws
+from panelist.core.settings import get_settings
+from panelist.core.storage import table
+from panelist.interviews.store import save_new_interview
 from panelist.models.campaigns import Campaign, Invite, ProjectCreate
 from panelist.models.candidates import Candidate, CandidateFile, FileType
 from panelist.models.common import new_id, now
@@ -38,11 +42,7 @@ from panelist.models.sessions import (
     SpeechAnalytics,
     Turn,
 )
-from panelist.organizations import create_organization
-from panelist.projects import create_project
-from panelist.sessions import save_new_session
-from panelist.settings import get_settings
-from panelist.storage import table
+from panelist.sessions.store import save_new_session
 
 PYTHON_QUESTIONS = [
     (

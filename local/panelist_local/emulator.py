@@ -125,7 +125,7 @@ class Provisioned:
 
 
 def default_secret_value() -> str:
-    from panelist.signing import new_secret_value  # the app's key ring format
+    from panelist.core.signing import new_secret_value  # the app's key ring format
 
     return str(new_secret_value())
 

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from panelist import webhooks
+from panelist.webhooks import delivery
 from tests.functions.test_generate_interview import SEED_REQUEST
 
 
@@ -77,7 +77,7 @@ def test_generation_sends_signed_status_webhooks_in_order(client, served, receiv
     _wait(lambda: len(receiver.received) >= 3)
     payloads = []
     for headers, body in receiver.received:
-        webhooks.verify(secrets, headers, body)  # raises unless one signature matches
+        delivery.verify(secrets, headers, body)  # raises unless one signature matches
         payloads.append(json.loads(body))
     assert [p["status"] for p in payloads] == ["pending", "processing", "completed"]
     assert all(set(p) == {"job_id", "status", "message", "timestamp"} and p["job_id"] == job_id for p in payloads)

@@ -3,7 +3,7 @@
 import json
 import re
 
-from panelist import webhooks
+from panelist.webhooks import delivery
 from tests.e2e.test_generation import _wait, receiver  # noqa: F401 - a fixture
 
 
@@ -62,7 +62,7 @@ def test_the_seed_examples_answer_in_the_seeds_shapes_and_events_reach_a_subscri
     done = client.request("PATCH", f"/api/campaigns/{campaign['id']}", body={"status": "completed"}, headers=key)
     assert done.status == 200
     _wait(lambda: len(receiver.received) >= 2)
-    events = [webhooks.verify(secrets, headers, body) for headers, body in receiver.received]
+    events = [delivery.verify(secrets, headers, body) for headers, body in receiver.received]
     assert [e["type"] for e in events] == ["invite.opened", "campaign.completed"]
     assert events[1]["data"]["id"] == campaign["id"]
     assert json.loads(receiver.received[1][1])["data"]["status"] == "completed"

@@ -13,8 +13,9 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
-from panelist import auth, aws, signing
-from panelist.settings import get_settings
+from panelist.api import auth
+from panelist.core import aws, signing
+from panelist.core.settings import get_settings
 from panelist_local.emulator import provision
 from panelist_local.template import Template
 from tests.functions.harness import PLATFORM_ADMIN_KEY, ROOT, Reply, Tenant, invoke, make_tenant, sample_event

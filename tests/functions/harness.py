@@ -15,9 +15,9 @@ from typing import Any
 
 import boto3
 
-from panelist.api_keys import create_api_key
+from panelist.accounts.api_keys import create_api_key
+from panelist.accounts.organizations import create_organization
 from panelist.models.organizations import ApiKeyCreate, OrganizationCreate, Plan, Role
-from panelist.organizations import create_organization
 from panelist_local.handlers import load_handler
 
 ROOT = Path(__file__).resolve().parents[2]

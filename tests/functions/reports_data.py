@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from panelist import aws
-from panelist.candidates import file_key, save_candidate
+from panelist.candidates.store import file_key, save_candidate
+from panelist.core import aws
+from panelist.core.settings import get_settings
 from panelist.models.candidates import CandidateFile, FileType
 from panelist.models.sessions import Session
-from panelist.settings import get_settings
 from panelist_local import demo
 
 ROLE = "Senior Python Engineer"
@@ -71,8 +71,8 @@ def make_result(
         tenant_id, interview, candidate, None, STARTED, strength, language=language, with_audio=recordings
     )
     if answered is not None or recordings:
-        from panelist.sessions import session_item
-        from panelist.storage import table
+        from panelist.core.storage import table
+        from panelist.sessions.store import session_item
 
         answers = session.answers[: answered if answered is not None else len(session.answers)]
         kept = {a.question_id for a in answers}

@@ -1,14 +1,14 @@
-"""panelist.analysis.analyse_session under moto: a completed session's answers evaluated, speech analytics,
+"""panelist.interviews.analysis.analyse_session under moto: a completed session's answers evaluated, speech analytics,
 the assessment, one conditional write."""
 
 import pytest
 
-from panelist import analysis
-from panelist.analysis import analyse_session
-from panelist.errors import Conflict, NotFound
+from panelist.core.errors import Conflict, NotFound
+from panelist.core.storage import table
+from panelist.interviews import analysis
+from panelist.interviews.analysis import analyse_session
 from panelist.models.sessions import Bucket, Sentiment, Session, SessionStatus
-from panelist.sessions import get_session, session_item
-from panelist.storage import table
+from panelist.sessions.store import get_session, session_item
 from tests.functions.reports_data import make_interview, make_result
 
 

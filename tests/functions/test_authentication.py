@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from panelist import auth, signing
-from panelist.api import relay, xobin
+from panelist.api import auth, relay, xobin
+from panelist.core import signing
 
 
 def _probe(app, path: str, headers: dict[str, str]) -> tuple[int, dict]:

@@ -4,13 +4,13 @@ import json
 
 import pytest
 
-from panelist.interviews import save_new_interview
+from panelist.accounts.projects import create_project
+from panelist.interviews.store import save_new_interview
 from panelist.models.campaigns import ProjectCreate
 from panelist.models.common import new_id
 from panelist.models.interviews import Interview, InterviewStatus
 from panelist.models.sessions import Session, SessionStatus
-from panelist.projects import create_project
-from panelist.sessions import save_new_session
+from panelist.sessions.store import save_new_session
 from tests.functions.harness import BAD_PAGING, ROOT
 
 

@@ -6,12 +6,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from panelist import candidate_pages, signing
-from panelist.candidates import get_candidate, save_candidate
+from panelist.candidates.store import get_candidate, save_candidate
+from panelist.core import signing
+from panelist.core.storage import table
 from panelist.models.common import now
 from panelist.models.sessions import SessionStatus
-from panelist.sessions import candidate_session_ids, get_session, session_item
-from panelist.storage import table
+from panelist.sessions import candidate_pages
+from panelist.sessions.store import candidate_session_ids, get_session, session_item
 from panelist_local import demo
 from tests.functions.reports_data import make_interview, make_result
 

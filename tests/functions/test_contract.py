@@ -11,11 +11,13 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
 
-from panelist import shares
-from panelist.campaigns import invite_ops, save_new_campaign
-from panelist.candidates import save_candidate
-from panelist.credits import initial_ops
-from panelist.interviews import save_new_interview
+from panelist.accounts.organizations import _item
+from panelist.billing.credits import initial_ops
+from panelist.candidates.campaigns import invite_ops, save_new_campaign
+from panelist.candidates.store import save_candidate
+from panelist.core.settings import get_settings
+from panelist.core.storage import table
+from panelist.interviews.store import save_new_interview
 from panelist.models.campaigns import Campaign, Invite
 from panelist.models.candidates import Candidate
 from panelist.models.common import new_id, now
@@ -23,11 +25,9 @@ from panelist.models.interviews import Interview, TaskExecution
 from panelist.models.organizations import Organization, Plan
 from panelist.models.reports import ReportShare
 from panelist.models.webhooks import WebhookEndpoint
-from panelist.organizations import _item
-from panelist.sessions import session_item
-from panelist.settings import get_settings
-from panelist.storage import table
-from panelist.webhook_endpoints import save_new_endpoint
+from panelist.reports import shares
+from panelist.sessions.store import session_item
+from panelist.webhooks.endpoints import save_new_endpoint
 from tests.functions.harness import ROOT, Tenant, invoke, sample_event
 from tests.functions.test_sessions import make_session
 
@@ -230,7 +230,7 @@ def _sample_interview_session(organization_id: str, script: Interview) -> None:
     Their session token (audience interview-session) is signed by SAMPLE_SIGNING_KEY, valid until 2099.
     """
     from panelist.models.sessions import Session, SessionStatus, Turn
-    from panelist.sessions import save_new_session
+    from panelist.sessions.store import save_new_session
 
     body = json.loads(sample_event("attach_resume")["body"])
     candidate_id = body["key"].split("/")[3]

@@ -1,6 +1,6 @@
 import boto3
 
-from panelist import auth
+from panelist.api import auth
 
 
 def test_a_key_is_shown_once_and_stored_only_as_a_hash(api, platform_admin, tenant_a):

@@ -6,10 +6,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from panelist import candidate_pages, signing
-from panelist.api_keys import create_api_key
+from panelist.accounts.api_keys import create_api_key
+from panelist.accounts.organizations import create_organization
+from panelist.core import signing
 from panelist.models.organizations import ApiKeyCreate, OrganizationCreate, Role
-from panelist.organizations import create_organization
+from panelist.sessions import candidate_pages
 from tests.functions.reports_data import make_interview, make_result
 
 BASE = "https://api.example.com"
@@ -130,7 +131,7 @@ def test_ids_that_are_not_ids_are_refused(api, tenant_a, value):
 
 
 def test_an_erased_profile_is_unknown(api, tenant_a, data):
-    from panelist.candidates import get_candidate, save_candidate
+    from panelist.candidates.store import get_candidate, save_candidate
     from panelist.models.common import now
 
     candidate = get_candidate(tenant_a.id, data["interview_profile_id"])

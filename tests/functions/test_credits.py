@@ -10,15 +10,16 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from panelist import aws, credits
-from panelist.errors import PaymentRequired
+from panelist.accounts.organizations import create_organization
+from panelist.billing import credits
+from panelist.core import aws
+from panelist.core.errors import PaymentRequired
+from panelist.core.storage import org_pk, table
 from panelist.models.billing import ChargeKind, Credits, Pool, TopupCreate, TransactionType
 from panelist.models.common import new_id, now
 from panelist.models.organizations import OrganizationCreate, Plan
 from panelist.models.sessions import SessionStatus
-from panelist.organizations import create_organization
-from panelist.sessions import finish_session, get_session, list_sessions, save_new_session
-from panelist.storage import org_pk, table
+from panelist.sessions.store import finish_session, get_session, list_sessions, save_new_session
 from panelist_local.emulator import sent_mail
 from panelist_local.runtime import scheduled_event
 from tests.functions.harness import Tenant, invoke, make_tenant, queued_webhooks
@@ -588,7 +589,7 @@ def _credits_low_events(queue: str) -> list[dict]:
 
 def test_a_low_balance_is_warned_once_per_crossing_by_mail_and_webhook(emulated, queue):
     from panelist.models.webhooks import WebhookEndpointCreate
-    from panelist.webhook_endpoints import create_endpoint
+    from panelist.webhooks.endpoints import create_endpoint
 
     org = create_organization(OrganizationCreate(name="Acme Labs", plan=Plan.free, billing_email="billing@acme.test"))
     create_endpoint(org.id, WebhookEndpointCreate(url="https://hooks.example.com/credits", events=["credits.low"]))

@@ -15,10 +15,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import boto3
 import pytest
 
-from panelist import storage, webhooks
-from panelist.errors import BadRequest
-from panelist.settings import get_settings
-from panelist.webhooks import DeliveryFailed, get_signing_secrets, verify
+from panelist.core import storage
+from panelist.core.errors import BadRequest
+from panelist.core.settings import get_settings
+from panelist.webhooks import delivery
+from panelist.webhooks.delivery import DeliveryFailed, get_signing_secrets, verify
 from panelist_local.events_sqs import sqs_record
 from panelist_local.handlers import load_handler
 from tests.functions.harness import ROOT, LambdaContext, invoke, sample_event
@@ -142,7 +143,7 @@ def _closed_port() -> int:
 
 
 def test_the_receiver_gets_exactly_the_payload_signed(queues, receiver):
-    webhook_id = webhooks.enqueue(ORG, f"{receiver.url}/hook?source=panelist", "interview.completed", PAYLOAD)
+    webhook_id = delivery.enqueue(ORG, f"{receiver.url}/hook?source=panelist", "interview.completed", PAYLOAD)
 
     messages, failed = _run(queues)
 
@@ -169,12 +170,12 @@ def test_the_receiver_gets_exactly_the_payload_signed(queues, receiver):
 
 
 def test_a_receiver_that_is_down_fails_the_record_and_delays_it(queues, monkeypatch):
-    monkeypatch.setattr(webhooks.random, "uniform", lambda low, high: high)
+    monkeypatch.setattr(delivery.random, "uniform", lambda low, high: high)
     url = f"http://127.0.0.1:{_closed_port()}/hook"
-    webhook_id = webhooks.enqueue(ORG, url, "interview.completed", PAYLOAD)
+    webhook_id = delivery.enqueue(ORG, url, "interview.completed", PAYLOAD)
     body = json.loads(_receive(queues["webhooks.fifo"])[0]["Body"])
     with pytest.raises(DeliveryFailed, match="connection refused") as caught:
-        webhooks.deliver(body, 1)
+        delivery.deliver(body, 1)
     assert caught.value.retry_in == 2
 
     messages, failed = _run(queues)
@@ -187,11 +188,11 @@ def test_a_receiver_that_is_down_fails_the_record_and_delays_it(queues, monkeypa
 
 
 def test_after_the_last_attempt_the_message_is_in_the_dead_letter_queue(queues, receiver, template):
-    assert template.resources["WebhookQueue"].properties["RedrivePolicy"]["maxReceiveCount"] == webhooks.MAX_ATTEMPTS
+    assert template.resources["WebhookQueue"].properties["RedrivePolicy"]["maxReceiveCount"] == delivery.MAX_ATTEMPTS
     receiver.responses["/hook"] = (503, {"retry-after": "30"})
-    webhook_id = webhooks.enqueue(ORG, f"{receiver.url}/hook", "interview.completed", PAYLOAD)
+    webhook_id = delivery.enqueue(ORG, f"{receiver.url}/hook", "interview.completed", PAYLOAD)
 
-    for attempt in range(1, webhooks.MAX_ATTEMPTS + 1):
+    for attempt in range(1, delivery.MAX_ATTEMPTS + 1):
         messages, failed = _run(queues)
         assert [m["Attributes"]["ApproximateReceiveCount"] for m in messages] == [str(attempt)]
         assert failed == {messages[0]["MessageId"]}
@@ -200,12 +201,12 @@ def test_after_the_last_attempt_the_message_is_in_the_dead_letter_queue(queues, 
     assert _receive(queues["webhooks.fifo"]) == []  # this receive moved it
     [dead] = _receive(queues["webhooks-dlq.fifo"])
     assert json.loads(dead["Body"])["id"] == webhook_id
-    assert len(receiver.requests) == webhooks.MAX_ATTEMPTS
+    assert len(receiver.requests) == delivery.MAX_ATTEMPTS
     assert {headers["webhook-id"] for _, headers, _ in receiver.requests} == {webhook_id}
     attempts = _attempts(webhook_id)
-    assert [a["attempt"] for a in attempts] == list(range(1, webhooks.MAX_ATTEMPTS + 1))
+    assert [a["attempt"] for a in attempts] == list(range(1, delivery.MAX_ATTEMPTS + 1))
     assert {a["status"] for a in attempts} == {503}
-    assert [a["outcome"] for a in attempts] == ["retrying"] * (webhooks.MAX_ATTEMPTS - 1) + ["exhausted"]
+    assert [a["outcome"] for a in attempts] == ["retrying"] * (delivery.MAX_ATTEMPTS - 1) + ["exhausted"]
 
 
 @pytest.mark.parametrize(
@@ -214,7 +215,7 @@ def test_after_the_last_attempt_the_message_is_in_the_dead_letter_queue(queues, 
 )
 def test_a_4xx_is_permanent_except_408_and_429(queues, receiver, status, retried):
     receiver.responses["/hook"] = (status, {})
-    webhook_id = webhooks.enqueue(ORG, f"{receiver.url}/hook", "interview.completed", PAYLOAD)
+    webhook_id = delivery.enqueue(ORG, f"{receiver.url}/hook", "interview.completed", PAYLOAD)
 
     messages, failed = _run(queues)
 
@@ -227,7 +228,7 @@ def test_a_4xx_is_permanent_except_408_and_429(queues, receiver, status, retried
 
 def test_redirects_are_not_followed(queues, receiver):
     receiver.responses["/hook"] = (307, {"location": f"{receiver.url}/inside"})
-    webhook_id = webhooks.enqueue(ORG, f"{receiver.url}/hook", "interview.completed", PAYLOAD)
+    webhook_id = delivery.enqueue(ORG, f"{receiver.url}/hook", "interview.completed", PAYLOAD)
 
     _, failed = _run(queues)
 
@@ -239,8 +240,8 @@ def test_redirects_are_not_followed(queues, receiver):
 
 def test_a_url_refused_at_delivery_is_recorded_and_not_retried(queues, receiver, monkeypatch):
     """DNS now says the name is inside (rebinding), or loopback is no longer allowed: permanent."""
-    rebound = webhooks.enqueue(ORG, "https://hooks.example.com/x", "interview.completed", PAYLOAD)
-    loopback = webhooks.enqueue(ORG, f"{receiver.url}/hook", "interview.completed", PAYLOAD)
+    rebound = delivery.enqueue(ORG, "https://hooks.example.com/x", "interview.completed", PAYLOAD)
+    loopback = delivery.enqueue(ORG, f"{receiver.url}/hook", "interview.completed", PAYLOAD)
     monkeypatch.setattr(
         socket, "getaddrinfo", lambda host, port, *a, **k: [(socket.AF_INET, 1, 6, "", ("169.254.169.254", port))]
     )
@@ -260,16 +261,16 @@ def test_a_url_refused_at_delivery_is_recorded_and_not_retried(queues, receiver,
     assert local["outcome"] == "refused"
     assert "loopback" in local["error"]
     with pytest.raises(BadRequest) as caught:
-        webhooks.enqueue(ORG, f"{receiver.url}/hook", "interview.completed", PAYLOAD)
+        delivery.enqueue(ORG, f"{receiver.url}/hook", "interview.completed", PAYLOAD)
     assert caught.value.field == "url"
 
 
 def test_enqueue_refuses_what_could_never_be_sent(queues):
     for url in ("ftp://example.com/", "http://10.0.0.1/", "https://user:pw@example.com/", "http://x.internal/"):
         with pytest.raises(BadRequest):
-            webhooks.enqueue(ORG, url, "interview.completed", PAYLOAD)
+            delivery.enqueue(ORG, url, "interview.completed", PAYLOAD)
     with pytest.raises(ValueError, match="type"):
-        webhooks.enqueue(ORG, "https://hooks.example.com/", "completed\r\nx-injected: 1", PAYLOAD)
+        delivery.enqueue(ORG, "https://hooks.example.com/", "completed\r\nx-injected: 1", PAYLOAD)
     assert _receive(queues["webhooks.fifo"]) == []
 
 
@@ -278,7 +279,7 @@ def test_a_name_that_does_not_resolve_at_delivery_is_retried(queues, monkeypatch
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     monkeypatch.setattr(socket, "getaddrinfo", unresolvable)
-    webhook_id = webhooks.enqueue(ORG, "https://your-webhook-url.com/api/webhook", "interview.completed", PAYLOAD)
+    webhook_id = delivery.enqueue(ORG, "https://your-webhook-url.com/api/webhook", "interview.completed", PAYLOAD)
 
     _, failed = _run(queues)
 
@@ -289,7 +290,7 @@ def test_a_name_that_does_not_resolve_at_delivery_is_retried(queues, monkeypatch
 
 
 def test_records_are_not_attempted_without_time_left_for_a_full_attempt(queues, receiver):
-    webhooks.enqueue(ORG, f"{receiver.url}/hook", "interview.completed", PAYLOAD)
+    delivery.enqueue(ORG, f"{receiver.url}/hook", "interview.completed", PAYLOAD)
 
     class ShortContext(LambdaContext):
         @staticmethod
@@ -307,17 +308,17 @@ def test_rotation_sends_both_signatures_for_a_day(queues, receiver, monkeypatch)
     old = get_signing_secrets(ORG)
     assert get_signing_secrets(ORG) == old
     assert len(old) == 1
-    new = webhooks.rotate_secret(ORG)
+    new = delivery.rotate_secret(ORG)
     assert get_signing_secrets(ORG) == [new, old[0]]
-    webhooks.enqueue(ORG, f"{receiver.url}/hook", "interview.completed", PAYLOAD)
+    delivery.enqueue(ORG, f"{receiver.url}/hook", "interview.completed", PAYLOAD)
 
     _run(queues)
 
     [(_, headers, body)] = receiver.requests
     assert len(headers["webhook-signature"].split(" ")) == 2
     assert verify(old, headers, body) == verify([new], headers, body) == PAYLOAD
-    later = webhooks.now() + timedelta(hours=24, seconds=1)
-    monkeypatch.setattr(webhooks, "now", lambda: later)
+    later = delivery.now() + timedelta(hours=24, seconds=1)
+    monkeypatch.setattr(delivery, "now", lambda: later)
     assert get_signing_secrets(ORG) == [new]
 
 

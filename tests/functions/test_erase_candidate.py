@@ -10,15 +10,16 @@ import boto3
 import pytest
 from pypdf import PdfReader
 
-from panelist import erasure, shares
-from panelist.campaigns import create_invites, get_invite_by_token
-from panelist.candidates import get_candidate
+from panelist.candidates import erasure
+from panelist.candidates.campaigns import create_invites, get_invite_by_token
+from panelist.candidates.store import get_candidate
+from panelist.core.settings import get_settings
 from panelist.models.campaigns import InviteRequest
 from panelist.models.reports import DEFAULT_FEATURES
+from panelist.reports import shares
 from panelist.reports.pipeline import CACHE_PREFIX, report_pdf
 from panelist.reports.result import load_result, result_html
-from panelist.sessions import candidate_session_ids, get_session
-from panelist.settings import get_settings
+from panelist.sessions.store import candidate_session_ids, get_session
 from tests.functions.reports_data import make_interview, make_result
 from tests.functions.test_session_pdf import _get_pdf
 from tests.functions.test_tenant_isolation import _campaign_of
@@ -181,7 +182,7 @@ def test_an_erasure_cut_short_is_finished_by_the_next_request(api, tenant_a, era
 
 
 def _principal(tenant):
-    from panelist.auth import Principal
+    from panelist.api.auth import Principal
 
     return Principal(kind="api_key", organization_id=tenant.id, role="admin", key_id=tenant.admin_key_id)
 

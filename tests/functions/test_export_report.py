@@ -12,14 +12,14 @@ import pytest
 from botocore.exceptions import ClientError
 from pypdf import PdfReader
 
-from panelist import credits
+from panelist.billing import credits
+from panelist.core.settings import get_settings
 from panelist.models.common import new_id
 from panelist.models.sessions import SessionStatus
 from panelist.reports import pipeline
 from panelist.reports.pipeline import RenderStats, report_pdf
 from panelist.reports.result import load_result
-from panelist.sessions import finish_session, get_session
-from panelist.settings import get_settings
+from panelist.sessions.store import finish_session, get_session
 from tests.functions.reports_data import make_interview, make_result
 from tests.functions.test_sessions import BUCKET
 
@@ -255,8 +255,8 @@ def test_finishing_a_session_queues_its_render(tenant_a, monkeypatch):
     get_settings.cache_clear()
     session = make_session(tenant_a, audio=False)
     boto3.client("sqs").purge_queue(QueueUrl=url)
-    from panelist.sessions import session_item
-    from panelist.storage import table
+    from panelist.core.storage import table
+    from panelist.sessions.store import session_item
 
     table().put(session_item(session.model_copy(update={"status": SessionStatus.in_progress, "completed_at": None})))
     finish_session(tenant_a.id, session.id, SessionStatus.completed)

@@ -7,7 +7,9 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
-from panelist import ai, auth, aws, signing
+from panelist.api import auth
+from panelist.core import aws, signing
+from panelist.interviews import ai
 from panelist_local.emulator import MOTO_CONFIG, LambdaBridge, provision
 from panelist_local.handlers import Handlers
 from tests.functions.harness import PLATFORM_ADMIN_KEY, make_tenant

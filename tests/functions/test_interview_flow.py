@@ -12,19 +12,22 @@ import jwt
 import pytest
 import requests
 
-from panelist import ai, credits, interview_flow, interview_pages, signing
-from panelist.campaigns import invite_ops, save_new_campaign
-from panelist.candidates import get_candidate
-from panelist.interviews import save_new_interview
+from panelist.billing import credits
+from panelist.candidates.campaigns import invite_ops, save_new_campaign
+from panelist.candidates.store import get_candidate
+from panelist.core import signing
+from panelist.core.settings import get_settings
+from panelist.core.storage import table
+from panelist.interviews import ai
+from panelist.interviews.store import save_new_interview
 from panelist.models.campaigns import Campaign, Invite
 from panelist.models.common import new_id, now
 from panelist.models.interviews import Interview
 from panelist.models.sessions import SessionStatus
 from panelist.models.webhooks import WebhookEndpointCreate
-from panelist.sessions import get_session
-from panelist.settings import get_settings
-from panelist.storage import table
-from panelist.webhook_endpoints import create_endpoint
+from panelist.sessions import flow, pages
+from panelist.sessions.store import get_session
+from panelist.webhooks.endpoints import create_endpoint
 from tests.functions.harness import ROOT, invoke, queued_webhooks, sample_event
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
@@ -245,7 +248,7 @@ def test_a_whole_interview_in_order_with_one_follow_up_for_a_thin_answer(api, se
     assert events == ["invite.opened", "session.started", "session.completed"]
     after = credits.get_credits(tenant.id)
     assert after.starter + after.monthly + after.topup < before.starter + before.monthly + before.topup
-    assert not table().query(interview_flow.ACTIVE_PK).items  # the index forgets a finished session
+    assert not table().query(flow.ACTIVE_PK).items  # the index forgets a finished session
 
 
 def test_a_reload_shows_the_same_question_and_a_double_submit_records_one_answer(api, setup, follow_ups):
@@ -278,8 +281,8 @@ def test_the_time_limit_completes_the_session(api, setup, follow_ups, monkeypatc
     token = _token(_start(api, invite.token, {"consent": "on", "name": "Sam Lee"}))
     fields = _fields(_page(api, token).body)
     later = now() + timedelta(minutes=interview.duration_minutes, seconds=30)
-    monkeypatch.setattr(interview_flow, "now", lambda: later)
-    monkeypatch.setattr(interview_pages, "now", lambda: later)
+    monkeypatch.setattr(flow, "now", lambda: later)
+    monkeypatch.setattr(pages, "now", lambda: later)
     assert _answer(api, token, "Answered within the grace.", fields).status == 303  # counts, then it ends
     session = _session_of(token)
     assert session.status is SessionStatus.completed
@@ -291,7 +294,7 @@ def test_a_page_opened_after_the_time_limit_completes_it(api, setup, follow_ups,
     _, interview, invite = setup
     token = _token(_start(api, invite.token, {"consent": "on", "name": "Sam Lee"}))
     later = now() + timedelta(minutes=interview.duration_minutes + 1)
-    monkeypatch.setattr(interview_pages, "now", lambda: later)
+    monkeypatch.setattr(pages, "now", lambda: later)
     assert "Thank you!" in _page(api, token).body
     assert _session_of(token).status is SessionStatus.completed
 
@@ -330,7 +333,7 @@ def test_a_token_naming_another_organizations_session_finds_nothing(api, setup, 
     token = _token(_start(api, invite.token, {"consent": "on", "name": "Sam Lee"}))
     claims = jwt.decode(token, options={"verify_signature": False})
     foreign, _ = signing.sign(
-        {"org": tenant_b.id, "ses": claims["ses"]}, audience=interview_flow.AUDIENCE, ttl=timedelta(hours=1)
+        {"org": tenant_b.id, "ses": claims["ses"]}, audience=flow.AUDIENCE, ttl=timedelta(hours=1)
     )
     assert _page(api, foreign).status == 404
 
@@ -377,7 +380,7 @@ def test_a_resume_over_5_mb_is_refused(api, setup, follow_ups):
     resume = _json(
         api, "create_interview_upload", token, "uploads", {"kind": "resume", "content_type": "application/pdf"}
     )
-    big = b"%PDF" + b"0" * interview_flow.MAX_RESUME_BYTES
+    big = b"%PDF" + b"0" * flow.MAX_RESUME_BYTES
     requests.put(resume.body["url"], data=big, headers=resume.body["headers"], timeout=30)
     assert _json(api, "attach_resume", token, "resume", {"key": resume.body["key"]}).status == 413
 
@@ -407,7 +410,7 @@ def test_the_sweep_abandons_an_inactive_session_and_leaves_an_active_one(api, te
     busy = _token(_start(api, _invite(tenant_a.id, interview).token, {"consent": "on", "name": "Busy"}))
     t0 = now()
     fields = _fields(_page(api, busy).body)
-    monkeypatch.setattr(interview_flow, "now", lambda: t0 + timedelta(minutes=20))
+    monkeypatch.setattr(flow, "now", lambda: t0 + timedelta(minutes=20))
     assert _answer(api, busy, "A full answer with enough words in it.", fields).status == 303
 
     event = {**sample_event("abandon_sessions"), "time": (t0 + timedelta(minutes=35)).strftime("%Y-%m-%dT%H:%M:%SZ")}
@@ -420,7 +423,7 @@ def test_the_sweep_abandons_an_inactive_session_and_leaves_an_active_one(api, te
 
     later = {**event, "time": (t0 + timedelta(minutes=55)).strftime("%Y-%m-%dT%H:%M:%SZ")}
     assert invoke("abandon_sessions", later) == {"abandoned": [_session_of(busy).id]}
-    assert not table().query(interview_flow.ACTIVE_PK).items
+    assert not table().query(flow.ACTIVE_PK).items
 
 
 def test_completion_queues_the_analysis_which_the_real_provider_writes(api, setup, monkeypatch):

@@ -6,7 +6,7 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from panelist.campaigns import change_status
+from panelist.candidates.campaigns import change_status
 from panelist.models.campaigns import CampaignStatus
 from tests.functions.test_campaigns import _create
 

@@ -1,7 +1,7 @@
 import pytest
 
+from panelist.accounts.organizations import create_organization
 from panelist.models.organizations import OrganizationCreate
-from panelist.organizations import create_organization
 
 
 def test_lists_page_by_limit_and_offset_with_totals(api, platform_admin):

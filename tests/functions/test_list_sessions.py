@@ -10,18 +10,24 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from panelist.campaigns import create_campaign, create_invites, get_campaign, get_invite_by_token, open_invite
-from panelist.errors import Conflict, Gone
-from panelist.interviews import save_new_interview
+from panelist.accounts.projects import create_project
+from panelist.candidates.campaigns import (
+    create_campaign,
+    create_invites,
+    get_campaign,
+    get_invite_by_token,
+    open_invite,
+)
+from panelist.core.errors import Conflict, Gone
+from panelist.core.storage import org_pk, table
+from panelist.interviews.store import save_new_interview
 from panelist.models.campaigns import CampaignCreate, InviteRequest, InviteStatus, ProjectCreate
 from panelist.models.common import new_id, now
 from panelist.models.interviews import Interview
 from panelist.models.sessions import Session, SessionStatus
 from panelist.models.webhooks import WebhookEndpointCreate
-from panelist.projects import create_project
-from panelist.sessions import finish_session, list_sessions, save_new_session
-from panelist.storage import org_pk, table
-from panelist.webhook_endpoints import create_endpoint
+from panelist.sessions.store import finish_session, list_sessions, save_new_session
+from panelist.webhooks.endpoints import create_endpoint
 from tests.functions.harness import BAD_PAGING, ROOT, queued_webhooks
 
 DAY0 = datetime(2024, 10, 20, 10, 0, tzinfo=UTC)

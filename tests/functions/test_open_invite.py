@@ -1,7 +1,7 @@
 """The page an invite link opens: no credentials, the invite marked opened, plain pages when it can't be used."""
 
-from panelist.campaigns import get_invite_by_token
-from panelist.storage import org_pk, table
+from panelist.candidates.campaigns import get_invite_by_token
+from panelist.core.storage import org_pk, table
 from tests.functions.test_list_sessions import _invite, make_campaign
 
 

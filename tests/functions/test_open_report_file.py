@@ -7,11 +7,11 @@ import jwt
 import pytest
 import requests
 
-from panelist import signing
-from panelist.candidates import get_candidate, save_candidate
+from panelist.candidates.store import get_candidate, save_candidate
+from panelist.core import signing
+from panelist.core.storage import org_pk, table
 from panelist.reports import links
 from panelist.reports.links import file_link
-from panelist.storage import org_pk, table
 from tests.functions.reports_data import make_result
 from tests.functions.test_sessions import BUCKET
 

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 import pytest
 
-from panelist import ratelimits
+from panelist.api import ratelimits
 from panelist.models.organizations import Plan
 from tests.functions.harness import make_tenant
 

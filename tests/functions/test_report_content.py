@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 from pypdf import PdfReader
 
-from panelist.candidates import save_candidate
-from panelist.errors import NotFound
+from panelist.candidates.store import save_candidate
+from panelist.core.errors import NotFound
 from panelist.models.reports import DEFAULT_FEATURES, ReportFeatures
 from panelist.reports import i18n, links
 from panelist.reports.chart import COLOURS

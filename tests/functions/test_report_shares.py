@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from panelist import shares
-from panelist.storage import org_pk, table
+from panelist.core.storage import org_pk, table
+from panelist.reports import shares
 from tests.functions.reports_data import make_result
 
 

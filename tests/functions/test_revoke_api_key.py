@@ -1,4 +1,4 @@
-from panelist import auth
+from panelist.api import auth
 
 
 def _revoke(api, headers, org_id, key_id):

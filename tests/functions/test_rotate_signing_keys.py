@@ -8,8 +8,8 @@ import boto3
 import jwt
 import pytest
 
-from panelist import signing
-from panelist.errors import ConfigurationError
+from panelist.core import signing
+from panelist.core.errors import ConfigurationError
 from tests.functions.harness import invoke
 
 SECRET = "panelist/test/keys"

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 import boto3
 from pypdf import PdfReader
 
-from panelist import auth
-from panelist.interviews import save_new_interview
+from panelist.api import auth
+from panelist.interviews.store import save_new_interview
 from panelist.models.common import new_id
 from panelist.models.interviews import Interview
 from panelist.models.sessions import Session, Turn

@@ -8,8 +8,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from panelist import auth, signing
-from panelist.interviews import get_interview
+from panelist.api import auth
+from panelist.core import signing
+from panelist.interviews.store import get_interview
 from panelist.reports import exports
 from tests.functions.harness import invoke, sample_event
 from tests.functions.reports_data import make_result

@@ -9,16 +9,17 @@ import json
 
 import pytest
 
-from panelist import credits, shares
-from panelist.campaigns import create_campaign, create_invites, list_campaigns
-from panelist.interviews import get_interview_by_number, save_new_interview
+from panelist.accounts.projects import create_project
+from panelist.billing import credits
+from panelist.candidates.campaigns import create_campaign, create_invites, list_campaigns
+from panelist.interviews.store import get_interview_by_number, save_new_interview
 from panelist.models.billing import ChargeKind
 from panelist.models.campaigns import CampaignCreate, InviteRequest, ProjectCreate
 from panelist.models.common import new_id
 from panelist.models.interviews import Interview
 from panelist.models.webhooks import WebhookEndpointCreate
-from panelist.projects import create_project
-from panelist.webhook_endpoints import create_endpoint, list_endpoints
+from panelist.reports import shares
+from panelist.webhooks.endpoints import create_endpoint, list_endpoints
 from tests.functions.harness import ROOT
 from tests.functions.test_sessions import make_session
 
@@ -140,7 +141,7 @@ def _delete_webhook_as_b(api, a, b):
 
 
 def _erase_candidate_as_b(api, a, b):
-    from panelist.candidates import get_candidate
+    from panelist.candidates.store import get_candidate
 
     candidate_id = _candidate_of(a)
     reply = api(
@@ -322,7 +323,7 @@ def _interview_uuid_of(tenant) -> str:
 
 
 def _candidate_of(tenant) -> str:
-    from panelist.sessions import get_session
+    from panelist.sessions.store import get_session
 
     return get_session(tenant.id, _session_of(tenant)).candidate_id
 

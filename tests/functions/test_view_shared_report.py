@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from panelist import shares, signing
-from panelist.candidates import get_candidate, save_candidate
+from panelist.candidates.store import get_candidate, save_candidate
+from panelist.core import signing
+from panelist.reports import shares
 from panelist.reports.links import file_link
 from tests.functions.reports_data import make_result
 

@@ -3,12 +3,12 @@
 import boto3
 import pytest
 
-from panelist import webhook_endpoints, webhooks
-from panelist.errors import Conflict
+from panelist.core.errors import Conflict
+from panelist.core.settings import get_settings
+from panelist.core.storage import Table
 from panelist.models.webhooks import WebhookEndpointCreate
-from panelist.settings import get_settings
-from panelist.storage import Table
-from panelist.webhook_endpoints import EVENTS, MAX_ENDPOINTS, create_endpoint, list_endpoints, publish
+from panelist.webhooks import delivery, endpoints
+from panelist.webhooks.endpoints import EVENTS, MAX_ENDPOINTS, create_endpoint, list_endpoints, publish
 from panelist_local.events_sqs import sqs_record
 from panelist_local.gateway import Router
 from tests.functions.harness import invoke, queued_webhooks
@@ -128,7 +128,7 @@ def test_the_same_url_twice_is_409_however_it_is_spelled(api, tenant_a, tenant_b
         assert _error(_create(api, tenant_a, url=same)) == (409, "CONFLICT", "url"), same
     assert _create(api, tenant_a, url="https://hooks.example.com/a?x=2").status == 201
     assert _create(api, tenant_b, url="https://hooks.example.com/a?x=1").status == 201  # another organization
-    assert webhook_endpoints.count_endpoints(tenant_a.id) == 2
+    assert endpoints.count_endpoints(tenant_a.id) == 2
 
 
 def test_a_duplicate_is_refused_by_the_write_itself_leaving_nothing_behind(tenant_a, monkeypatch):
@@ -143,7 +143,7 @@ def test_a_duplicate_is_refused_by_the_write_itself_leaving_nothing_behind(tenan
     assert reads == []
     monkeypatch.undo()
     assert len(list_endpoints(tenant_a.id)) == 1
-    assert webhook_endpoints.count_endpoints(tenant_a.id) == 1
+    assert endpoints.count_endpoints(tenant_a.id) == 1
 
 
 def test_an_organization_has_at_most_the_limit_of_endpoints(api, tenant_a):
@@ -154,7 +154,7 @@ def test_an_organization_has_at_most_the_limit_of_endpoints(api, tenant_a):
 
     assert _error(over) == (409, "CONFLICT", None)
     assert str(MAX_ENDPOINTS) in over.body["error"]["details"]["expected"]
-    assert webhook_endpoints.count_endpoints(tenant_a.id) == MAX_ENDPOINTS
+    assert endpoints.count_endpoints(tenant_a.id) == MAX_ENDPOINTS
     assert _list(api, tenant_a).body["total"] == MAX_ENDPOINTS
     first = list_endpoints(tenant_a.id, limit=1)[0]
     assert _delete(api, tenant_a, first.id).status == 204
@@ -205,13 +205,13 @@ def test_a_page_reads_no_more_than_it_shows(tenant_a, monkeypatch):
     for i in range(5):
         create_endpoint(tenant_a.id, WebhookEndpointCreate(url=f"{URL}/{i}"))
     asked: list[int] = []
-    real_query = webhook_endpoints.table()._client.query
+    real_query = endpoints.table()._client.query
 
     def query(**kwargs):
         asked.append(kwargs["Limit"])
         return real_query(**kwargs)
 
-    monkeypatch.setattr(webhook_endpoints.table()._client, "query", query)
+    monkeypatch.setattr(endpoints.table()._client, "query", query)
     assert len(list_endpoints(tenant_a.id, offset=1, limit=2)) == 2
     assert asked == [3]
 
@@ -235,7 +235,7 @@ def test_delete_is_204_then_404(api, tenant_a):
 
 def test_deleting_an_unknown_endpoint_is_404(api, tenant_a):
     assert _error(_delete(api, tenant_a, "0190f3a2-7c4e-7b2d-9a1f-5e6d4c3b2a10")) == (404, "NOT_FOUND", "id")
-    assert webhook_endpoints.count_endpoints(tenant_a.id) == 0
+    assert endpoints.count_endpoints(tenant_a.id) == 0
 
 
 def test_the_secret_routes_still_win_over_the_endpoint_id_route(api, template, tenant_a):
@@ -282,8 +282,8 @@ def test_only_subscribed_endpoints_get_the_event(queue, tenant_a, tenant_b):
         assert len(payload["timestamp"]) == 20
         assert payload["timestamp"].endswith("Z")
     by_url = {m["url"]: m["id"] for m in messages}
-    assert by_url[completed.url] == webhooks.message_id(tenant_a.id, f"k1:{completed.id}")
-    assert by_url[everything.url] == webhooks.message_id(tenant_a.id, f"k1:{everything.id}")
+    assert by_url[completed.url] == delivery.message_id(tenant_a.id, f"k1:{completed.id}")
+    assert by_url[everything.url] == delivery.message_id(tenant_a.id, f"k1:{everything.id}")
 
 
 def test_publishing_without_subscribers_queues_nothing(queue, tenant_a):
@@ -300,14 +300,14 @@ def test_an_unknown_event_type_is_a_programming_error(queue, tenant_a):
 def test_one_endpoint_failing_does_not_stop_the_others_nor_the_caller(queue, tenant_a, monkeypatch, caplog):
     first = create_endpoint(tenant_a.id, WebhookEndpointCreate(url=URL + "/1"))
     second = create_endpoint(tenant_a.id, WebhookEndpointCreate(url=URL + "/2"))
-    real_enqueue = webhooks.enqueue
+    real_enqueue = delivery.enqueue
 
     def enqueue(organization_id, url, *args, **kwargs):
         if url == first.url:
             raise RuntimeError("SQS is down")
         return real_enqueue(organization_id, url, *args, **kwargs)
 
-    monkeypatch.setattr(webhooks, "enqueue", enqueue)
+    monkeypatch.setattr(delivery, "enqueue", enqueue)
     ids = publish(tenant_a.id, "invite.opened", {"token": "inv_x"}, idempotency_key="k")
 
     assert [m["url"] for m in queued_webhooks(queue)] == [second.url]
@@ -317,14 +317,14 @@ def test_one_endpoint_failing_does_not_stop_the_others_nor_the_caller(queue, ten
     logged = caplog.text + " ".join(str(vars(r)) for r in caplog.records)
     assert "SQS is down" in logged
     assert first.url not in logged  # a receiver's URL may carry its token
-    assert not any(secret in logged for secret in webhooks.get_signing_secrets(tenant_a.id))
+    assert not any(secret in logged for secret in delivery.get_signing_secrets(tenant_a.id))
 
 
 def test_publishing_survives_unreadable_endpoints(queue, tenant_a, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("DynamoDB is down")
 
-    monkeypatch.setattr(webhook_endpoints, "list_endpoints", broken)
+    monkeypatch.setattr(endpoints, "list_endpoints", broken)
     assert publish(tenant_a.id, "invite.opened", {}, idempotency_key="k") == []
 
 
@@ -343,7 +343,7 @@ def test_completing_a_campaign_publishes_campaign_completed(api, queue, tenant_a
     assert message["payload"]["type"] == "campaign.completed"
     assert message["payload"]["data"] == reply.body
     assert message["payload"]["data"]["status"] == "completed"
-    assert message["id"] == webhooks.message_id(tenant_a.id, f"campaign.completed:{campaign['id']}:{endpoint.id}")
+    assert message["id"] == delivery.message_id(tenant_a.id, f"campaign.completed:{campaign['id']}:{endpoint.id}")
 
 
 def test_a_campaign_completes_even_when_the_event_cannot_be_queued(api, queue, tenant_a, monkeypatch):
@@ -381,5 +381,5 @@ def test_a_published_event_arrives_signed_with_its_type(api, queue, tenant_a, lo
     [(path, headers, body)] = receiver.requests
     assert path == "/hook"
     assert headers["webhook-event"] == "session.completed"
-    payload = webhooks.verify(webhooks.get_signing_secrets(tenant_a.id), headers, body)
+    payload = delivery.verify(delivery.get_signing_secrets(tenant_a.id), headers, body)
     assert (payload["type"], payload["data"]) == ("session.completed", {"session_id": "s1"})

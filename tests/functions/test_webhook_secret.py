@@ -1,4 +1,4 @@
-from panelist import webhooks
+from panelist.webhooks import delivery
 
 
 def test_an_admin_reads_and_rotates_the_signing_secret(api, tenant_a):
@@ -12,7 +12,7 @@ def test_an_admin_reads_and_rotates_the_signing_secret(api, tenant_a):
     new, previous = rotated.body["secrets"]
     assert previous == secret
     assert new != secret
-    assert webhooks.get_signing_secrets(tenant_a.id) == [new, secret]
+    assert delivery.get_signing_secrets(tenant_a.id) == [new, secret]
 
 
 def test_members_cannot_see_or_rotate_the_secret(api, tenant_a):

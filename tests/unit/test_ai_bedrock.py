@@ -7,8 +7,10 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from panelist import ai, aws
-from panelist.ai.bedrock import (
+from panelist.core import aws
+from panelist.core.settings import get_settings
+from panelist.interviews import ai
+from panelist.interviews.ai.bedrock import (
     ANALYSE_TOOL,
     ASSESS_TOOL,
     EVALUATE_TOOL,
@@ -18,7 +20,6 @@ from panelist.ai.bedrock import (
 )
 from panelist.models.interviews import Question, Seniority, Skill
 from panelist.models.sessions import Answer, AnswerAnalysis, Bucket
-from panelist.settings import get_settings
 
 MODEL_ID = "anthropic.claude-test-v1:0"
 

@@ -1,4 +1,4 @@
-"""The offline interview model (panelist.ai.offline), its shipped data, and the panelist.ai contract."""
+"""The offline interview model (panelist.interviews.ai.offline), its shipped data, and the ai contract."""
 
 import json
 import os
@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from panelist import ai
-from panelist.ai import offline
-from panelist.ai.offline import OfflineModel, phrase_key, skills_in
-from panelist.errors import ConfigurationError
+from panelist.core.errors import ConfigurationError
+from panelist.interviews import ai
+from panelist.interviews.ai import offline
+from panelist.interviews.ai.offline import OfflineModel, phrase_key, skills_in
 from panelist.models.interviews import Seniority, Skill
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "shared" / "panelist" / "ai" / "data"
+DATA = ROOT / "shared" / "panelist" / "interviews" / "ai" / "data"
 
 SEED_ROLE = "Senior Python Developer"
 SEED_DESCRIPTION = (
@@ -276,12 +276,12 @@ def test_question_choice_depends_on_the_role(model):
 
 SUBPROCESS = """
 import json, sys
-import panelist.ai
-assert "panelist.ai.offline" not in sys.modules and "panelist.ai.bedrock" not in sys.modules
-from panelist.ai import offline
+import panelist.interviews.ai
+assert "panelist.interviews.ai.offline" not in sys.modules and "panelist.interviews.ai.bedrock" not in sys.modules
+from panelist.interviews.ai import offline
 assert offline.knowledge.cache_info().currsize == 0 and offline.bank.cache_info().currsize == 0  # lazy data
 from panelist.models.interviews import Seniority, Skill
-model = panelist.ai.provider("offline")
+model = panelist.interviews.ai.provider("offline")
 analysis = model.analyse_job(sys.argv[1], sys.argv[2])
 drafts = model.write_questions(analysis.skills[0], analysis.seniority, sys.argv[1], 3)
 print(json.dumps([analysis.model_dump(mode="json"), [d.model_dump(mode="json") for d in drafts]]))

@@ -1,14 +1,14 @@
 """The offline answer evaluation against a labelled set (tests/data/labelled_answers.json), and the speech
-analytics of panelist.analysis."""
+analytics of panelist.interviews.analysis."""
 
 import json
 from pathlib import Path
 
 import pytest
 
-from panelist import ai
-from panelist.ai.offline import OfflineModel
-from panelist.analysis import fluency_of, overall_score, sentiment_of, speech_analytics
+from panelist.interviews import ai
+from panelist.interviews.ai.offline import OfflineModel
+from panelist.interviews.analysis import fluency_of, overall_score, sentiment_of, speech_analytics
 from panelist.models.interviews import Expectations, Question
 from panelist.models.sessions import Answer, AnswerAnalysis, Bucket, Sentiment, SpeechAnalytics, Turn
 

@@ -4,8 +4,8 @@ import socket
 
 import pytest
 
-from panelist import net
-from panelist.errors import BadRequest
+from panelist.core import net
+from panelist.core.errors import BadRequest
 
 PUBLIC_V4, PUBLIC_V6 = "93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"
 

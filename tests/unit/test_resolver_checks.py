@@ -7,7 +7,7 @@ import pytest
 
 from panelist.api import jobmojito, relay, xobin
 from panelist.api.resolver import MAX_BODY_BYTES, json_request
-from panelist.errors import BadRequest, PayloadTooLarge
+from panelist.core.errors import BadRequest, PayloadTooLarge
 
 
 def _event(body, method="POST", content_type="application/json", b64=False):

@@ -1,7 +1,7 @@
 import pytest
 
-from panelist.errors import ConfigurationError
-from panelist.settings import get_settings
+from panelist.core.errors import ConfigurationError
+from panelist.core.settings import get_settings
 
 
 def test_missing_environment_fails_naming_every_variable(monkeypatch):

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from panelist import signing
-from panelist.errors import ConfigurationError
+from panelist.core import signing
+from panelist.core.errors import ConfigurationError
 
 
 @pytest.fixture

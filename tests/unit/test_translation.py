@@ -4,8 +4,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from panelist import aws, translation
-from panelist.translation import AmazonTranslate, chunks
+from panelist.core import aws
+from panelist.interviews.ai.translation import AmazonTranslate, chunks
+from panelist.interviews.ai import translation
 
 
 def test_a_short_text_is_one_request():

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from panelist import webhooks
-from panelist.webhooks import InvalidSignature, sign, signed_headers, verify
+from panelist.webhooks import delivery
+from panelist.webhooks.delivery import InvalidSignature, sign, signed_headers, verify
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 MSG_ID = "msg_p5jXN8AQM9LWM0D4loKWxJek"
@@ -24,13 +24,13 @@ def test_signature_matches_the_spec_formula_computed_by_hand():
 
 def test_signature_matches_the_standard_webhooks_reference_vector():
     """The example of the Standard Webhooks specification and its reference libraries."""
-    key = webhooks.secret_bytes(SECRET)
+    key = delivery.secret_bytes(SECRET)
     signature = sign(key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, b'{"test": 2432232314}')
     assert signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 
 
 def test_headers_carry_id_timestamp_signatures_type_and_content_type():
-    other = webhooks.new_secret()
+    other = delivery.new_secret()
     headers = signed_headers([SECRET, other], MSG_ID, TIMESTAMP, BODY, "interview.completed")
     assert headers["webhook-id"] == MSG_ID
     assert headers["webhook-timestamp"] == str(TIMESTAMP)
@@ -38,17 +38,17 @@ def test_headers_carry_id_timestamp_signatures_type_and_content_type():
     assert headers["content-type"] == "application/json"
     assert headers["user-agent"] == "Panelist-Webhooks/1"
     first, second = headers["webhook-signature"].split(" ")
-    assert first == sign(webhooks.secret_bytes(SECRET), MSG_ID, TIMESTAMP, BODY)
-    assert second == sign(webhooks.secret_bytes(other), MSG_ID, TIMESTAMP, BODY)
+    assert first == sign(delivery.secret_bytes(SECRET), MSG_ID, TIMESTAMP, BODY)
+    assert second == sign(delivery.secret_bytes(other), MSG_ID, TIMESTAMP, BODY)
 
 
 def test_new_secrets_are_32_random_bytes_in_the_whsec_format():
-    one, two = webhooks.new_secret(), webhooks.new_secret()
+    one, two = delivery.new_secret(), delivery.new_secret()
     assert one.startswith("whsec_")
     assert one != two
-    assert len(webhooks.secret_bytes(one)) == 32
+    assert len(delivery.secret_bytes(one)) == 32
     with pytest.raises(ValueError, match="whsec_"):
-        webhooks.secret_bytes("whsec_not base64!")
+        delivery.secret_bytes("whsec_not base64!")
 
 
 def _received(secrets, body=BODY, timestamp=TIMESTAMP):
@@ -60,13 +60,13 @@ def test_verify_returns_the_payload():
 
 
 def test_verify_accepts_either_secret_during_rotation():
-    new = webhooks.new_secret()
+    new = delivery.new_secret()
     headers = _received([new, SECRET])  # the sender signs with both during the overlap
     assert verify([SECRET], headers, BODY, now_seconds=TIMESTAMP)  # a receiver not yet updated
     assert verify([new], headers, BODY, now_seconds=TIMESTAMP)  # a receiver already updated
     assert verify([new, SECRET], _received([SECRET]), BODY, now_seconds=TIMESTAMP)  # receiver first
     with pytest.raises(InvalidSignature):
-        verify([webhooks.new_secret()], headers, BODY, now_seconds=TIMESTAMP)
+        verify([delivery.new_secret()], headers, BODY, now_seconds=TIMESTAMP)
 
 
 @pytest.mark.parametrize(("skew", "valid"), [(0, True), (300, True), (-300, True), (301, False), (-301, False)])
@@ -101,17 +101,17 @@ def test_verify_reads_headers_case_insensitively_and_needs_all_three():
 
 
 def test_idempotency_keys_give_stable_ids_per_organization():
-    assert webhooks.message_id("org1", "task-1") == webhooks.message_id("org1", "task-1")
-    assert webhooks.message_id("org1", "task-1") != webhooks.message_id("org2", "task-1")
-    assert webhooks.message_id("org1") != webhooks.message_id("org1")
-    assert webhooks.message_id("org1").startswith("msg_")
+    assert delivery.message_id("org1", "task-1") == delivery.message_id("org1", "task-1")
+    assert delivery.message_id("org1", "task-1") != delivery.message_id("org2", "task-1")
+    assert delivery.message_id("org1") != delivery.message_id("org1")
+    assert delivery.message_id("org1").startswith("msg_")
 
 
 @pytest.mark.parametrize("attempt", range(1, 12))
 def test_backoff_is_full_jitter_doubling_from_2_seconds_capped_at_15_minutes(monkeypatch, attempt):
-    monkeypatch.setattr(webhooks.random, "uniform", lambda low, high: high)
-    assert webhooks.backoff(attempt) == min(900, 2 * 2 ** (attempt - 1))
-    monkeypatch.setattr(webhooks.random, "uniform", lambda low, high: low)
-    assert webhooks.backoff(attempt) == 1  # at least a second
-    assert webhooks.backoff(attempt, retry_after=120) == 120  # the receiver's Retry-After wins
-    assert webhooks.backoff(attempt, retry_after=86400) == 900
+    monkeypatch.setattr(delivery.random, "uniform", lambda low, high: high)
+    assert delivery.backoff(attempt) == min(900, 2 * 2 ** (attempt - 1))
+    monkeypatch.setattr(delivery.random, "uniform", lambda low, high: low)
+    assert delivery.backoff(attempt) == 1  # at least a second
+    assert delivery.backoff(attempt, retry_after=120) == 120  # the receiver's Retry-After wins
+    assert delivery.backoff(attempt, retry_after=86400) == 900

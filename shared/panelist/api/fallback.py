@@ -2,7 +2,7 @@
 
 An unknown path gets 404; a known path with another method gets 405 and an `Allow` header. Both
 answer in the error format of the surface the path belongs to. The route has no authorizer, so its
-requests count against their source IP (`panelist.ratelimits`), and over the limit the answer is 429.
+requests count against their source IP (`panelist.api.ratelimits`), and over the limit the answer is 429.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from panelist import ratelimits
-from panelist.api import jobmojito, relay, xobin
+from panelist.api import jobmojito, ratelimits, relay, xobin
 from panelist.api.resolver import Surface, source_ip
-from panelist.errors import MethodNotAllowed, NotFound, PanelistError
+from panelist.core.errors import MethodNotAllowed, NotFound, PanelistError
 
 _SURFACE_BY_PREFIX = (
     ("/api/v2/", xobin.SURFACE),

@@ -6,7 +6,7 @@ from functools import partial
 from typing import Any
 
 from panelist.api.resolver import Access, PanelistResolver, Surface, lambda_handler
-from panelist.errors import PanelistError
+from panelist.core.errors import PanelistError
 
 
 def _error_body(exc: PanelistError) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from panelist.api.resolver import Access, PanelistResolver, Surface, lambda_handler
-from panelist.errors import PanelistError
+from panelist.core.errors import PanelistError
 
 
 def _error_body(exc: PanelistError) -> dict[str, Any]:

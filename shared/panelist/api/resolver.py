@@ -18,9 +18,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from panelist import ratelimits
-from panelist.auth import Principal, principal_from_context
-from panelist.errors import (
+from panelist.api import ratelimits
+from panelist.api.auth import Principal, principal_from_context
+from panelist.core.errors import (
     BadRequest,
     Forbidden,
     MethodNotAllowed,
@@ -31,8 +31,8 @@ from panelist.errors import (
     Unauthorized,
     Unprocessable,
 )
-from panelist.observability import logger, metrics, tracer
-from panelist.settings import get_settings
+from panelist.core.observability import logger, metrics, tracer
+from panelist.core.settings import get_settings
 
 MAX_BODY_BYTES = 1024 * 1024
 _JSON_METHODS = {"POST", "PUT", "PATCH"}

@@ -88,7 +88,7 @@ class ReportShare(BaseModel):
     expiration_hours: int | float  # as the request gave it: 2 stays 2
     revoked_at: datetime | None = None
     view_count: int = 0
-    views: list[ShareView] = []  # the latest views only (MAX_VIEWS_KEPT in panelist.shares)
+    views: list[ShareView] = []  # the latest views only (MAX_VIEWS_KEPT in panelist.reports.shares)
     ip_salt: str  # the key of this share's IP hashes; never leaves the table
 
 

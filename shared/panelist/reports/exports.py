@@ -12,9 +12,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from panelist import aws
+from panelist.core import aws
+from panelist.core.settings import get_settings
 from panelist.models.common import new_id
-from panelist.settings import get_settings
 
 INLINE_LIMIT_BYTES = 4 * 1024 * 1024
 EXPORT_LINK_SECONDS = 900

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from panelist import aws
-from panelist.errors import Unprocessable
+from panelist.core import aws
+from panelist.core.errors import Unprocessable
+from panelist.core.settings import get_settings
 from panelist.models.common import new_id, now
 from panelist.models.exports import HtmlExportOut, JsonExportOut, PdfExportOut, ReportExportRequest
 from panelist.models.reports import ExportType
@@ -18,7 +19,6 @@ from panelist.reports.pipeline import (
     report_pdf,
 )
 from panelist.reports.result import combined_html, json_result, overview_table_html, result_document
-from panelist.settings import get_settings
 
 LINK_LIFETIME = timedelta(hours=1)
 MAX_INLINE_BYTES = 5 * 1024 * 1024  # an HTML or JSON export travels in the response (Lambda's limit is 6 MB)

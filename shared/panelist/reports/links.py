@@ -13,15 +13,15 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from panelist import aws
-from panelist.candidates import get_candidate
-from panelist.errors import Forbidden, Gone, NotFound
+from panelist.candidates.store import get_candidate
+from panelist.core import aws
+from panelist.core.errors import Forbidden, Gone, NotFound
+from panelist.core.settings import get_settings
+from panelist.core.signing import link_claims, sign
 from panelist.models.candidates import Candidate, FileType
 from panelist.models.common import now
 from panelist.models.sessions import Session
-from panelist.sessions import get_session
-from panelist.settings import get_settings
-from panelist.signing import link_claims, sign
+from panelist.sessions.store import get_session
 
 LINK_TTL = timedelta(days=30)
 AUDIENCE = "report-file"
@@ -114,7 +114,7 @@ def file_location(token: str) -> str:
         raise Forbidden(invalid)
     share_id = claims.get("shr")
     if share_id is not None:
-        from panelist.shares import open_share_of  # shares renders reports, which make these links
+        from panelist.reports.shares import open_share_of  # shares renders reports, which make these links
 
         open_share_of(organization_id, session_id, str(share_id))
     try:

@@ -25,18 +25,19 @@ from typing import Any, TypeVar
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import ClientError
 
-from panelist import aws, credits
-from panelist.errors import NotFound, PanelistError, Unprocessable
+from panelist.billing import credits
+from panelist.core import aws
+from panelist.core.errors import NotFound, PanelistError, Unprocessable
+from panelist.core.observability import logger, metrics
+from panelist.core.settings import get_settings
+from panelist.interviews.ai.translation import Translator, translator
 from panelist.models.billing import ChargeKind
 from panelist.models.common import new_id
 from panelist.models.reports import DEFAULT_FEATURES, ReportFeatures
-from panelist.observability import logger, metrics
 from panelist.reports import i18n
 from panelist.reports.exports import Download, deliver
 from panelist.reports.result import ResultSource, TranslationNote, cover_html, load_result, result_document
 from panelist.reports.workers import render_all, render_beside
-from panelist.settings import get_settings
-from panelist.translation import Translator, translator
 
 CACHE_PREFIX = "reports/cache/"
 IO_THREADS = 16

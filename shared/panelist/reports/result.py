@@ -17,9 +17,9 @@ from typing import Any
 
 from babel.dates import format_timedelta
 
-from panelist.candidates import get_candidate
-from panelist.errors import NotFound
-from panelist.interviews import get_interview
+from panelist.candidates.store import get_candidate
+from panelist.core.errors import NotFound
+from panelist.interviews.store import get_interview
 from panelist.models.candidates import Candidate, FileType
 from panelist.models.interviews import Interview, Question
 from panelist.models.reports import DEFAULT_FEATURES, ReportFeatures
@@ -27,7 +27,7 @@ from panelist.models.sessions import Answer, Session, SessionStatus
 from panelist.reports import i18n, links
 from panelist.reports.chart import Bar, score_chart
 from panelist.reports.html import Formats, Report, Section, elapsed, render_document, render_fragment
-from panelist.sessions import get_session
+from panelist.sessions.store import get_session
 
 ERASED = "erased"
 STATUS_LABELS = {

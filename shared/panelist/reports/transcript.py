@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from panelist.candidates import get_candidate
-from panelist.errors import NotFound
-from panelist.interviews import get_interview
+from panelist.candidates.store import get_candidate
+from panelist.core.errors import NotFound
+from panelist.interviews.store import get_interview
 from panelist.models.sessions import Session, SessionStatus
 from panelist.reports.exports import Download, deliver
 from panelist.reports.html import Report, Section, duration, elapsed, render_html, utc
 from panelist.reports.pdf import render_pdf
-from panelist.sessions import get_session
+from panelist.sessions.store import get_session
 
 ERASED = "erased"
 SPEAKERS = {"ai": "Interviewer", "participant": "Candidate"}

@@ -1,0 +1,55 @@
+"""Deployment settings, read from the environment once per cold start and validated."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from panelist.core.errors import ConfigurationError
+
+ENV_PREFIX = "PANELIST_"
+
+
+class Settings(BaseModel):
+    stage: str = Field(min_length=1)
+    table: str = Field(min_length=3)
+    bucket: str = Field(min_length=3)
+    secret_id: str = Field(min_length=1)
+    public_base_url: str = ""
+    ai_provider: Literal["bedrock", "offline"] = "bedrock"
+    bedrock_model_id: str = "anthropic.claude-3-5-haiku-20241022-v1:0"
+    webhook_queue_url: str = ""
+    report_queue_url: str = ""
+    analysis_queue_url: str = ""
+    mail_sender: str = "noreply@panelist.local"
+    generation_state_machine_arn: str = ""
+    auth_cache_seconds: int = Field(default=30, ge=0, le=300)
+    allow_loopback_webhooks: bool = False
+    low_balance_credits: float = Field(default=100, ge=0)
+    critical_balance_credits: float = Field(default=20, ge=0)
+    enterprise_monthly_credits: float = Field(default=20000, ge=0)
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL or empty")
+        return value.rstrip("/")
+
+
+@cache
+def get_settings() -> Settings:
+    """The settings of this process; a missing or invalid variable fails the cold start loudly."""
+    raw = {
+        name: os.environ[ENV_PREFIX + name.upper()]
+        for name in Settings.model_fields
+        if ENV_PREFIX + name.upper() in os.environ
+    }
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{ENV_PREFIX}{str(err['loc'][0]).upper()}: {err['msg']}" for err in exc.errors())
+        raise ConfigurationError(f"invalid environment: {problems}") from None

@@ -1,0 +1,624 @@
+"""The interview itself: a candidate starts a session, answers the questions in order, and finishes.
+
+A session token (JWT, audience `interview-session`, claims `org` and `ses`) is the credential of every
+request after the start; it rides in the URL path, so no cookie is needed. It lives for the interview's
+duration plus TOKEN_GRACE and is not renewed: the session ends at its time limit anyway, and the invite
+link hands out a fresh one while the session is in progress (a candidate who lost the tab comes back).
+
+Where the candidate is follows from the transcript alone: the last turn is always the interviewer's
+question being asked (`speaker` "ai" with its `question_id`); it is a follow-up when that question already
+has its main answer. Each answer appends the candidate's turn, its Answer and the next question (or the one
+follow-up) in one conditional write on the number of turns, which is also the form's nonce: a form
+submitted twice, or from a stale tab, writes nothing.
+
+Inactive sessions are found without a Scan: every in-progress session started here has an item in the one
+ACTIVE_PK partition, sorted by its last activity (`updated_at`), moved in the transaction of each answer and
+deleted when it finishes. The hourly sweep queries the part older than INACTIVE_AFTER and abandons those.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from panelist.candidates.campaigns import get_campaign, open_invite
+from panelist.candidates.store import PREFIX as CANDIDATE_PREFIX
+from panelist.candidates.store import file_key, get_candidate, save_candidate
+from panelist.core import aws
+from panelist.core.background import request_analysis
+from panelist.core.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
+from panelist.core.observability import logger
+from panelist.core.settings import get_settings
+from panelist.core.signing import link_claims, sign
+from panelist.core.storage import ConditionFailed, Item, org_pk, put_op, table, update_op
+from panelist.interviews import ai
+from panelist.interviews.store import get_interview
+from panelist.models.campaigns import CampaignStatus, Invite, InviteStatus
+from panelist.models.candidates import Candidate, CandidateFile, FileType
+from panelist.models.common import new_id, now
+from panelist.models.interviews import Interview, Question
+from panelist.models.sessions import Answer, Session, SessionStatus, Turn
+from panelist.sessions.store import PREFIX as SESSION_PREFIX
+from panelist.sessions.store import finish_session, get_session, save_new_session
+
+AUDIENCE = "interview-session"
+TOKEN_GRACE = timedelta(hours=1)  # a token outlives the interview's time limit by this much
+ANSWER_GRACE = timedelta(minutes=2)  # an answer sent this long after the time limit still counts
+INACTIVE_AFTER = timedelta(minutes=30)  # the sweep abandons a session with no answer for this long
+ACTIVE_PK = "ACTIVESESSIONS"
+MAX_ANSWER_CHARS = 10_000
+MAX_NAME_CHARS = 200
+UPLOAD_SECONDS = 900
+MAX_RESUME_BYTES = 5 * 1024 * 1024
+AUDIO_TYPES = {
+    "audio/webm": "webm",
+    "audio/ogg": "ogg",
+    "audio/mp4": "m4a",
+    "audio/mpeg": "mp3",
+    "audio/wav": "wav",
+}
+RESUME_TYPES = {"application/pdf": "pdf"}
+MAX_SIGNAL_DELTA = 100  # most tab switches or pastes one report adds
+_INVALID = "this interview link is not valid; it may be incomplete or mistyped"
+_EXPIRED = "this interview link has expired"
+
+
+# ------------------------------------------------------------------ tokens
+
+
+def session_token(session: Session, interview: Interview) -> str:
+    """The credential of a session's pages, valid for the interview's duration plus TOKEN_GRACE."""
+    ttl = timedelta(minutes=interview.duration_minutes) + TOKEN_GRACE
+    token, _ = sign({"org": session.organization_id, "ses": session.id}, audience=AUDIENCE, ttl=ttl)
+    return token
+
+
+def session_path(token: str, action: str = "") -> str:
+    return f"/interview/session/{token}" + (f"/{action}" if action else "")
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A session and its interview, opened through a session token."""
+
+    session: Session
+    interview: Interview
+
+    @property
+    def deadline(self) -> datetime:
+        return self.session.started_at + timedelta(minutes=self.interview.duration_minutes)
+
+
+def open_session(token: str) -> Opened:
+    """The session a token names: Forbidden (403) when forged or foreign, Gone (410) once expired."""
+    claims = link_claims(token, audience=AUDIENCE, required=("org", "ses"), expired=_EXPIRED, invalid=_INVALID)
+    try:
+        session = get_session(claims["org"], claims["ses"])
+        interview = get_interview(claims["org"], session.interview_id)
+    except NotFound:
+        raise NotFound("this interview no longer exists", field="token") from None
+    return Opened(session, interview)
+
+
+# ------------------------------------------------------------------ where the candidate is
+
+
+@dataclass(frozen=True)
+class Step:
+    """The question being asked: its place in the interview, its text and when it was asked."""
+
+    question: Question
+    number: int  # 1-based place in the interview
+    total: int
+    prompt: str
+    follow_up: bool
+    asked_at: float  # seconds since the session started
+    nonce: str  # the number of turns so far: changes with every answer
+
+
+def current_step(session: Session, interview: Interview) -> Step | None:
+    """The question the candidate is answering, or None when nothing is asked (all answered)."""
+    last = session.turns[-1] if session.turns else None
+    if last is None or last.speaker != "ai" or not last.question_id:
+        return None
+    positions = {q.id: n for n, q in enumerate(interview.questions)}
+    if last.question_id not in positions:
+        return None
+    question = interview.questions[positions[last.question_id]]
+    answered = any(a.question_id == question.id and not a.follow_up for a in session.answers)
+    return Step(
+        question=question,
+        number=positions[question.id] + 1,
+        total=len(interview.questions),
+        prompt=last.text,
+        follow_up=answered,
+        asked_at=last.timestamp,
+        nonce=str(len(session.turns)),
+    )
+
+
+def _next_question(session: Session, interview: Interview, after: Question) -> Question | None:
+    answered = {a.question_id for a in session.answers if not a.follow_up} | {after.id}
+    return next((q for q in interview.questions if q.id not in answered), None)
+
+
+def _seconds(session: Session, at: datetime) -> float:
+    return round(max(0.0, (at - session.started_at).total_seconds()), 3)
+
+
+def _stamp(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# ------------------------------------------------------------------ the active-session index
+
+
+def _active_sk(session_id: str, activity: datetime) -> str:
+    return f"{_stamp(activity)}#{session_id}"
+
+
+def _active_put(session: Session, activity: datetime) -> Item:
+    return put_op(
+        {
+            "PK": ACTIVE_PK,
+            "SK": _active_sk(session.id, activity),
+            "type": "ActiveSession",
+            "organization_id": session.organization_id,
+            "session_id": session.id,
+        }
+    )
+
+
+def _active_delete(session_id: str, activity: datetime) -> Item:
+    return {"Delete": {"Key": {"PK": {"S": ACTIVE_PK}, "SK": {"S": _active_sk(session_id, activity)}}}}
+
+
+# ------------------------------------------------------------------ starting
+
+
+@dataclass(frozen=True)
+class Started:
+    session: Session
+    interview: Interview
+    token: str
+
+
+def start_session(
+    organization_id: str,
+    interview_id: str,
+    candidate: Candidate,
+    *,
+    consented: bool,
+    campaign_id: str | None = None,
+    invite_id: str | None = None,
+    at: datetime | None = None,
+) -> Started:
+    """Start an in-progress session of an interview for a stored candidate, asking its first question.
+
+    Callable from any start form (an invite link, an interview-for-profile link). Needs the candidate's
+    consent (BadRequest), an interview with questions (Conflict); save_new_session refuses a used (409)
+    or expired (410) invite and a balance that cannot pay (402).
+    """
+    if not consented:
+        raise BadRequest("please agree to take part before you start", field="consent", expected="on")
+    interview = get_interview(organization_id, interview_id)
+    if not interview.questions:
+        raise Conflict("this interview has no questions yet", field="interview_id")
+    at = at or now()
+    first = interview.questions[0]
+    greeting = f"Hello {candidate.name}! Thank you for joining this interview for {interview.role}."
+    session = Session(
+        id=new_id(),
+        number=0,
+        organization_id=organization_id,
+        interview_id=interview.id,
+        candidate_id=candidate.id,
+        campaign_id=campaign_id,
+        invite_id=invite_id,
+        participant_email=candidate.email,
+        status=SessionStatus.in_progress,
+        language=interview.language,
+        turns=[
+            Turn(timestamp=0, speaker="ai", text=greeting),
+            Turn(timestamp=0, speaker="ai", text=first.prompt, question_id=first.id),
+        ],
+        started_at=at,
+        consented_at=at,
+        updated_at=at,
+    )
+    # The index item first: a session that exists is always found by the sweep; an item left without
+    # a session (the save refused) is removed by the next sweep.
+    table().transact(_active_put(session, at))
+    try:
+        session = save_new_session(session)
+    except Exception:
+        table().transact(_active_delete(session.id, at))
+        raise
+    logger.info("interview session started", extra={"session_id": session.id})
+    return Started(session, interview, session_token(session, interview))
+
+
+def invite_context(invite: Invite) -> dict[str, Any]:
+    """What the invite page shows besides the interview: the start form, or a way back into the session."""
+    context: dict[str, Any] = {"name_required": invite.candidate_id is None, "continue_url": None, "finished": False}
+    if invite.status is InviteStatus.completed:
+        context["finished"] = True
+    elif invite.status is InviteStatus.started and invite.session_id:
+        try:
+            session = get_session(invite.organization_id, invite.session_id)
+            interview = get_interview(invite.organization_id, session.interview_id)
+        except NotFound:
+            return context
+        if session.status is SessionStatus.in_progress:
+            context["continue_url"] = session_path(session_token(session, interview))
+        else:
+            context["finished"] = True
+    return context
+
+
+def start_from_invite(token: str, form: dict[str, Any]) -> Started:
+    """POST /interview/{token}/start: consent, and a name when the invite's candidate is unknown."""
+    invite = open_invite(token)
+    campaign = get_campaign(invite.organization_id, invite.campaign_id)
+    if campaign.status is not CampaignStatus.active:
+        raise Conflict(f"this interview is closed (the campaign is {campaign.status.value})", field="token")
+    consented = str(form.get("consent") or "").lower() in ("on", "yes", "true", "1")
+    if not consented:
+        raise BadRequest("please agree to take part before you start", field="consent", expected="on")
+    if invite.candidate_id:
+        candidate = get_candidate(invite.organization_id, invite.candidate_id)
+    else:
+        name = " ".join(str(form.get("name") or "").split())
+        if not name:
+            raise BadRequest("please tell us your name", field="name", expected="your full name")
+        if len(name) > MAX_NAME_CHARS:
+            raise BadRequest("that name is too long", field="name", expected=f"at most {MAX_NAME_CHARS} characters")
+        candidate = Candidate(
+            id=new_id(), organization_id=invite.organization_id, name=name, email=invite.email, created_at=now()
+        )
+        save_candidate(candidate)
+    return start_session(
+        invite.organization_id,
+        campaign.script_id,
+        candidate,
+        consented=True,
+        campaign_id=campaign.id,
+        invite_id=invite.id,
+    )
+
+
+# ------------------------------------------------------------------ answering
+
+
+def finish(opened: Opened, status: SessionStatus, *, at: datetime | None = None) -> Session:
+    """End the session (idempotent), drop it from the active index, and queue the analysis of a completed one."""
+    session = opened.session
+    try:
+        analysed_next = status is SessionStatus.completed  # the analysis queues the render with its results
+        finished = finish_session(session.organization_id, session.id, status, at=at, analysed_next=analysed_next)
+    except Conflict:
+        finished = get_session(session.organization_id, session.id)  # finished the other way meanwhile
+    table().transact(_active_delete(session.id, session.updated_at))
+    if finished.status is SessionStatus.completed and session.status is SessionStatus.in_progress:
+        request_analysis(finished.organization_id, finished.id)
+    return finished
+
+
+def past_time_limit(opened: Opened, at: datetime) -> bool:
+    return at >= opened.deadline
+
+
+def check_time(opened: Opened, at: datetime | None = None) -> Opened:
+    """The session as it is now: completed first when its time limit has passed."""
+    at = at or now()
+    if opened.session.status is SessionStatus.in_progress and past_time_limit(opened, at):
+        return Opened(finish(opened, SessionStatus.completed, at=at), opened.interview)
+    return opened
+
+
+def follow_up_for(question: Question, answer_text: str) -> str | None:
+    """The AI interviewer's follow-up to a thin answer, or None. A model failure never blocks the interview."""
+    try:
+        text = ai.provider().follow_up(question, answer_text)
+    except Exception:
+        logger.exception("follow-up not asked", extra={"question_id": question.id})
+        return None
+    return text.strip() or None if text else None
+
+
+@dataclass(frozen=True)
+class AnswerForm:
+    question_id: str
+    nonce: str
+    text: str
+    audio_key: str | None = None
+    tab_switches: int = 0  # integrity signals the page counted since its last report, sent with the answer
+    pastes: int = 0
+
+    @classmethod
+    def of(cls, form: dict[str, Any]) -> AnswerForm:
+        return cls(
+            question_id=str(form.get("question_id") or ""),
+            nonce=str(form.get("nonce") or ""),
+            text=str(form.get("answer") or "").strip(),
+            audio_key=str(form.get("audio_key") or "") or None,
+            tab_switches=_count(form.get("tab_switches")),
+            pastes=_count(form.get("pastes")),
+        )
+
+
+def _count(value: Any) -> int:
+    """A signal count from a form field: 0 for anything that is not a small whole number."""
+    text = str(value or "0").strip()
+    return min(int(text), MAX_SIGNAL_DELTA) if text.isdigit() else 0
+
+
+class WrongQuestion(Conflict):
+    """An answer to another question than the one being asked."""
+
+
+def _audio_prefix(session: Session) -> str:
+    return f"orgs/{session.organization_id}/sessions/{session.id}/audio/"
+
+
+def submit_answer(opened: Opened, form: AnswerForm, *, at: datetime | None = None) -> Opened:
+    """Record the answer to the question being asked, then ask the next one, a follow-up, or finish.
+
+    A stale nonce (the form sent twice, an old tab) records nothing; an answer to another question is a
+    WrongQuestion (409). Past the time limit plus ANSWER_GRACE the answer is not recorded and the session
+    completes; within it the answer counts and the session completes after it.
+    """
+    at = at or now()
+    session, interview = opened.session, opened.interview
+    if session.status is not SessionStatus.in_progress:
+        return opened
+    if at >= opened.deadline + ANSWER_GRACE:
+        return check_time(opened, at)
+    step = current_step(session, interview)
+    if step is None:
+        return Opened(finish(opened, SessionStatus.completed, at=at), interview)
+    if form.nonce != step.nonce:
+        if form.nonce.isdigit() and int(form.nonce) < int(step.nonce):
+            return opened  # already recorded: a double submit
+        raise WrongQuestion("this form is out of date", field="nonce")
+    if form.question_id != step.question.id:
+        raise WrongQuestion("that answer is for another question than the one being asked", field="question_id")
+    if not form.text and not form.audio_key:
+        raise BadRequest("please write an answer (or record one) before you continue", field="answer")
+    if len(form.text) > MAX_ANSWER_CHARS:
+        raise BadRequest("that answer is too long", field="answer", expected=f"at most {MAX_ANSWER_CHARS} characters")
+    if form.audio_key and not (form.audio_key.startswith(_audio_prefix(session)) and ".." not in form.audio_key):
+        raise BadRequest("that recording is not one of this interview's", field="audio_key")
+    moment = _seconds(session, at)
+    answer = Answer(
+        question_id=step.question.id,
+        text=form.text,
+        started_at=step.asked_at,
+        ended_at=moment,
+        follow_up=step.follow_up,
+        audio_key=form.audio_key,
+    )
+    turns = [
+        Turn(timestamp=moment, speaker="participant", text=form.text or "(audio answer)", question_id=step.question.id)
+    ]
+    follow_up = None if step.follow_up else follow_up_for(step.question, form.text)
+    if follow_up:
+        turns.append(Turn(timestamp=moment, speaker="ai", text=follow_up, question_id=step.question.id))
+    elif following := _next_question(session, interview, step.question):
+        turns.append(Turn(timestamp=moment, speaker="ai", text=following.prompt, question_id=following.id))
+    stored_turns = [t.model_dump(mode="json") for t in turns]
+    updated_at = at.astimezone(UTC).isoformat()
+    try:
+        table().transact(
+            update_op(
+                org_pk(session.organization_id),
+                SESSION_PREFIX + session.id,
+                "SET turns = list_append(turns, :turns), answers = list_append(answers, :answer), updated_at = :at"
+                " ADD integrity.tab_switches :tabs, integrity.pastes :pastes",
+                condition="#status = :active AND size(turns) = :count",
+                names={"#status": "status"},
+                turns=stored_turns,
+                answer=[answer.model_dump(mode="json")],
+                at=updated_at,
+                active=SessionStatus.in_progress.value,
+                count=len(session.turns),
+                tabs=form.tab_switches,
+                pastes=form.pastes,
+            ),
+            _active_delete(session.id, session.updated_at),
+            _active_put(session, at),
+        )
+    except ConditionFailed:
+        return Opened(get_session(session.organization_id, session.id), interview)  # a concurrent submit won
+    updated = session.model_copy(
+        update={"turns": [*session.turns, *turns], "answers": [*session.answers, answer], "updated_at": at}
+    )
+    now_opened = Opened(updated, interview)
+    if current_step(updated, interview) is None or past_time_limit(now_opened, at):
+        return Opened(finish(now_opened, SessionStatus.completed, at=at), interview)
+    return now_opened
+
+
+# ------------------------------------------------------------------ uploads and signals
+
+
+def create_upload(opened: Opened, kind: str, content_type: str) -> dict[str, Any]:
+    """A presigned PUT for an answer's audio or the candidate's résumé (PDF); the PUT must send `content_type`."""
+    session = opened.session
+    if session.status is not SessionStatus.in_progress:
+        raise Conflict("this interview has ended", field="token")
+    base_type = content_type.split(";")[0].strip().lower()
+    if kind == "audio":
+        if base_type not in AUDIO_TYPES:
+            raise BadRequest("that audio format is not accepted", field="content_type", expected=", ".join(AUDIO_TYPES))
+        key = f"{_audio_prefix(session)}{new_id()}.{AUDIO_TYPES[base_type]}"
+    elif kind == "resume":
+        if base_type not in RESUME_TYPES:
+            raise BadRequest("a résumé must be a PDF", field="content_type", expected="application/pdf")
+        key = file_key(session.organization_id, session.candidate_id, f"resume-{new_id()}.pdf")
+    else:
+        raise BadRequest("kind must be audio or resume", field="kind", expected="audio or resume")
+    url = _presigner().generate_presigned_url(
+        "put_object",
+        Params={"Bucket": get_settings().bucket, "Key": key, "ContentType": base_type},
+        ExpiresIn=UPLOAD_SECONDS,
+    )
+    return {
+        "method": "PUT",
+        "url": str(url),
+        "key": key,
+        "headers": {"Content-Type": base_type},
+        "expires_in": UPLOAD_SECONDS,
+        "max_bytes": MAX_RESUME_BYTES if kind == "resume" else None,
+    }
+
+
+def _presigner() -> Any:
+    """An S3 client that presigns with SigV4 (a SigV2 URL fails CORS preflights on the emulator, and is legacy)."""
+    return boto3.client("s3", config=Config(signature_version="s3v4"))
+
+
+_RESUME_KEY = re.compile(r"^orgs/[^/]+/candidates/[^/]+/resume-[0-9a-f-]{36}\.pdf$")
+
+
+def attach_resume(opened: Opened, key: str, name: str = "resume.pdf") -> CandidateFile:
+    """Add an uploaded résumé to the candidate's files, once it is there: a PDF of at most MAX_RESUME_BYTES."""
+    session = opened.session
+    prefix = file_key(session.organization_id, session.candidate_id, "resume-")
+    if not key.startswith(prefix) or not _RESUME_KEY.match(key):
+        raise BadRequest("that file is not one of this interview's uploads", field="key")
+    s3 = aws.client("s3")
+    try:
+        head = s3.head_object(Bucket=get_settings().bucket, Key=key)
+    except ClientError:
+        raise NotFound("the file has not been uploaded", field="key") from None
+    if head.get("ContentType") != "application/pdf":
+        raise BadRequest("a résumé must be a PDF", field="key", expected="application/pdf")
+    if int(head.get("ContentLength", 0)) > MAX_RESUME_BYTES:
+        s3.delete_object(Bucket=get_settings().bucket, Key=key)
+        raise PayloadTooLarge(f"a résumé can be at most {MAX_RESUME_BYTES // (1024 * 1024)} MB", field="key")
+    candidate = get_candidate(session.organization_id, session.candidate_id)
+    if any(f.key == key for f in candidate.files):
+        return next(f for f in candidate.files if f.key == key)
+    shown = re.sub(r"[^\w .()-]", "_", name)[:120] or "resume.pdf"
+    attached = CandidateFile(
+        type=FileType.resume, key=key, name=shown, content_type="application/pdf", uploaded_at=now()
+    )
+    table().update(
+        org_pk(session.organization_id),
+        CANDIDATE_PREFIX + session.candidate_id,
+        "SET files = list_append(if_not_exists(files, :empty), :file)",
+        condition="attribute_exists(PK)",
+        empty=[],
+        file=[attached.model_dump(mode="json")],
+    )
+    return attached
+
+
+def record_signals(opened: Opened, body: dict[str, Any]) -> None:
+    """Add what the page observed (tab switches, pastes) to the session's integrity counters."""
+    deltas = {}
+    for name in ("tab_switches", "pastes"):
+        value = body.get(name, 0)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SIGNAL_DELTA:
+            raise BadRequest(f"{name} must be a count", field=name, expected=f"an integer from 0 to {MAX_SIGNAL_DELTA}")
+        deltas[name] = value
+    if not any(deltas.values()) or opened.session.status is not SessionStatus.in_progress:
+        return
+    try:
+        table().update(
+            org_pk(opened.session.organization_id),
+            SESSION_PREFIX + opened.session.id,
+            "ADD integrity.tab_switches :tabs, integrity.pastes :pastes",
+            condition="#status = :active",
+            names={"#status": "status"},
+            tabs=deltas["tab_switches"],
+            pastes=deltas["pastes"],
+            active=SessionStatus.in_progress.value,
+        )
+    except ConditionFailed:
+        return  # the session ended meanwhile
+
+
+# ------------------------------------------------------------------ the abandonment sweep
+
+
+def sweep(at: datetime | None = None, *, inactive_after: timedelta = INACTIVE_AFTER) -> list[str]:
+    """Abandon every in-progress session without activity for `inactive_after`; the ids abandoned.
+
+    Reads only the active-session index items older than the cutoff. An item whose session has finished
+    (by any path) or moved on is removed.
+    """
+    at = at or now()
+    cutoff = _stamp(at - inactive_after)
+    abandoned: list[str] = []
+    cursor: str | None = None
+    while True:
+        page = table().query(ACTIVE_PK, limit=100, cursor=cursor)
+        stale = [item for item in page.items if str(item["SK"]) < cutoff]
+        for item in stale:
+            if _sweep_one(item, at, at - inactive_after):
+                abandoned.append(str(item["session_id"]))
+        if len(stale) < len(page.items) or not page.cursor:
+            return abandoned
+        cursor = page.cursor
+
+
+def _sweep_one(item: Item, at: datetime, cutoff: datetime) -> bool:
+    organization_id, session_id = str(item["organization_id"]), str(item["session_id"])
+    forget = {"Delete": {"Key": {"PK": {"S": ACTIVE_PK}, "SK": {"S": str(item["SK"])}}}}
+    try:
+        session = get_session(organization_id, session_id)
+        interview = get_interview(organization_id, session.interview_id)
+    except NotFound:
+        table().transact(forget)
+        return False
+    if session.status is not SessionStatus.in_progress:
+        table().transact(forget)
+        return False
+    if _active_sk(session.id, session.updated_at) != item["SK"]:
+        table().transact(forget)  # the session was active since: a newer item stands for it
+        if session.updated_at > cutoff:
+            return False
+    finish(Opened(session, interview), SessionStatus.abandoned, at=at)
+    table().transact(forget)
+    logger.info("inactive session abandoned", extra={"session_id": session_id})
+    return True
+
+
+def has_resume(session: Session) -> bool:
+    try:
+        candidate = get_candidate(session.organization_id, session.candidate_id)
+    except NotFound:
+        return False
+    return any(f.type is FileType.resume for f in candidate.files)
+
+
+__all__ = [
+    "AUDIENCE",
+    "AnswerForm",
+    "Opened",
+    "Started",
+    "Step",
+    "WrongQuestion",
+    "attach_resume",
+    "check_time",
+    "create_upload",
+    "current_step",
+    "finish",
+    "invite_context",
+    "open_session",
+    "record_signals",
+    "session_path",
+    "session_token",
+    "start_from_invite",
+    "start_session",
+    "submit_answer",
+    "sweep",
+]

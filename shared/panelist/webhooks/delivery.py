@@ -1,0 +1,352 @@
+"""Outbound webhooks: queued, signed per Standard Webhooks, retried with backoff, every attempt recorded.
+
+`enqueue` puts one message on the webhook queue. DeliverWebhooksFunction hands each message to
+`handle_record`, which vets the URL again (the host is resolved and the connection pinned to the
+vetted address), POSTs exactly the payload, and records the attempt under the organization. A failure
+that may pass (network, timeout, 408, 429, 3xx, 5xx) delays the message with exponential backoff and
+full jitter and leaves it on the queue; after MAX_ATTEMPTS receives SQS moves it to the dead-letter
+queue. A refused URL or another 4xx is permanent: recorded, not retried.
+
+Signatures (https://www.standardwebhooks.com): `webhook-signature` is a space-separated list of
+`v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">`, one per secret of the
+organization: two during the ROTATION_OVERLAP after `rotate_secret`. Receivers check it with `verify`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import random
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from secrets import token_bytes
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict, Field
+
+from panelist.core import aws, net
+from panelist.core.errors import BadRequest, ConfigurationError
+from panelist.core.observability import logger, metrics
+from panelist.core.settings import get_settings
+from panelist.core.storage import ConditionFailed, Item, org_pk, table
+from panelist.models.common import now
+
+SECRET_PREFIX = "whsec_"  # noqa: S105 - a format marker, not a secret
+SECRET_SK = "WEBHOOKSECRET"  # noqa: S105 - a sort key
+ROTATION_OVERLAP = timedelta(hours=24)
+MAX_ATTEMPTS = 8  # the WebhookQueue RedrivePolicy maxReceiveCount in template.yaml
+BACKOFF_BASE_SECONDS = 2
+BACKOFF_CAP_SECONDS = 15 * 60
+CONNECT_TIMEOUT = 3.0
+TOTAL_TIMEOUT = 10.0
+ATTEMPT_RETENTION = timedelta(days=30)
+USER_AGENT = "Panelist-Webhooks/1"
+TOLERANCE_SECONDS = 300
+
+_IDEMPOTENCY_NAMESPACE = uuid.UUID("5b0f3c1e-8d0a-4f5e-9a43-6c1f0e2d7b19")
+
+
+class DeliveryFailed(Exception):
+    """This attempt failed and a later one may succeed; the message comes back in `retry_in` seconds."""
+
+    def __init__(self, message: str, *, retry_in: int) -> None:
+        super().__init__(message)
+        self.retry_in = retry_in
+
+
+class InvalidSignature(Exception):
+    """A received webhook is not signed by any of the given secrets, or is outside the time tolerance."""
+
+
+class QueuedWebhook(BaseModel):
+    """The body of a webhook queue message."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1)
+    organization_id: str = Field(min_length=1)
+    url: str = Field(min_length=1)
+    type: str = Field(pattern=r"^[A-Za-z0-9._:-]{1,128}$")  # sent as the webhook-event header
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+# ------------------------------------------------------------------ signatures
+
+
+def new_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(token_bytes(32)).decode()
+
+
+def secret_bytes(secret: str) -> bytes:
+    """The HMAC key of a `whsec_...` secret (its base64 part, decoded)."""
+    try:
+        return base64.b64decode(secret.removeprefix(SECRET_PREFIX), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("not a webhook secret (whsec_<base64>)") from None
+
+
+def sign(secret: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def signed_headers(secrets: Sequence[str], msg_id: str, timestamp: int, body: bytes, event_type: str) -> dict[str, str]:
+    """The headers of one delivery attempt, signed with every secret in `secrets`."""
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": " ".join(sign(secret_bytes(s), msg_id, timestamp, body) for s in secrets),
+        "webhook-event": event_type,
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+    }
+
+
+def verify(
+    secrets: Sequence[str],
+    headers: Mapping[str, str],
+    body: bytes,
+    tolerance: int = TOLERANCE_SECONDS,
+    *,
+    now_seconds: int | None = None,
+) -> Any:
+    """Check a received webhook (for receivers); its JSON payload, or InvalidSignature.
+
+    Any one valid `v1` signature by any of `secrets` is enough (a receiver keeps both secrets while
+    rotating), and the timestamp must be within `tolerance` seconds of now either way.
+    """
+    lower = {k.lower(): v for k, v in headers.items()}
+    msg_id, stamp, signatures = (lower.get(h, "") for h in ("webhook-id", "webhook-timestamp", "webhook-signature"))
+    if not (msg_id and stamp.isdigit() and signatures):
+        raise InvalidSignature("missing or malformed webhook-id, webhook-timestamp or webhook-signature")
+    timestamp = int(stamp)
+    if abs((now_seconds if now_seconds is not None else int(time.time())) - timestamp) > tolerance:
+        raise InvalidSignature("the timestamp is outside the tolerance")
+    offered = [s.encode() for s in signatures.split() if s.startswith("v1,")]
+    for secret in secrets:
+        expected = sign(secret_bytes(secret), msg_id, timestamp, body).encode()
+        if any(hmac.compare_digest(expected, candidate) for candidate in offered):
+            return json.loads(body)
+    raise InvalidSignature("no signature matches")
+
+
+# ------------------------------------------------------------------ secrets
+
+
+def _secret_item(organization_id: str) -> Item:
+    """The organization's secret item, created on first use (the first writer wins a race)."""
+    pk = org_pk(organization_id)
+    if item := table().get(pk, SECRET_SK):
+        return item
+    item = {"PK": pk, "SK": SECRET_SK, "type": "WebhookSecret", "secret": new_secret(), "created_at": now().isoformat()}
+    try:
+        table().put(item, unique=True)
+    except ConditionFailed:
+        winner = table().get(pk, SECRET_SK)
+        if winner is None:
+            raise
+        return winner
+    return item
+
+
+def get_signing_secrets(organization_id: str) -> list[str]:
+    """The organization's current secret first, then the previous one while its overlap lasts."""
+    item = _secret_item(organization_id)
+    result = [str(item["secret"])]
+    previous, until = item.get("previous_secret"), item.get("previous_expires_at")
+    if previous and until and datetime.fromisoformat(until) > now():
+        result.append(str(previous))
+    return result
+
+
+def rotate_secret(organization_id: str) -> str:
+    """A new current secret; the one it replaces keeps signing (alongside) for ROTATION_OVERLAP.
+
+    Rotating again within the overlap drops the oldest secret at once.
+    """
+    _secret_item(organization_id)
+    secret, at = new_secret(), now()
+    table().update(
+        org_pk(organization_id),
+        SECRET_SK,
+        "SET #prev = #cur, #until = :until, #cur = :new, #rotated = :at",
+        condition="attribute_exists(PK)",
+        names={"#prev": "previous_secret", "#cur": "secret", "#until": "previous_expires_at", "#rotated": "rotated_at"},
+        new=secret,
+        until=(at + ROTATION_OVERLAP).isoformat(),
+        at=at.isoformat(),
+    )
+    return secret
+
+
+# ------------------------------------------------------------------ queueing
+
+
+def message_id(organization_id: str, idempotency_key: str | None = None) -> str:
+    """A fresh id, or the same one for the same organization and idempotency key."""
+    if idempotency_key is None:
+        return f"msg_{uuid.uuid4().hex}"
+    name = f"{organization_id}\n{idempotency_key}"
+    return f"msg_{uuid.uuid5(_IDEMPOTENCY_NAMESPACE, name).hex}"
+
+
+def enqueue(
+    organization_id: str,
+    url: str,
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    idempotency_key: str | None = None,
+) -> str:
+    """Queue one webhook; its id (the `webhook-id` receivers deduplicate on).
+
+    The receiver gets exactly `payload` as JSON. The same `idempotency_key` gives the same id, so a
+    retried caller's duplicate is recognisable. `url` gets the checks that need no DNS (BadRequest on
+    field "url"); delivery vets it fully.
+    """
+    settings = get_settings()
+    if not settings.webhook_queue_url:
+        raise ConfigurationError("PANELIST_WEBHOOK_QUEUE_URL is not set")
+    net.parse(url, field="url", allow_loopback=settings.allow_loopback_webhooks)
+    message = QueuedWebhook(
+        id=message_id(organization_id, idempotency_key),
+        organization_id=organization_id,
+        url=url,
+        type=event_type,
+        payload=payload,
+        created_at=now(),
+    )
+    aws.client("sqs").send_message(
+        QueueUrl=settings.webhook_queue_url,
+        MessageBody=message.model_dump_json(),
+        # One group per destination keeps its webhooks in order without one slow receiver holding up others.
+        MessageGroupId=hashlib.sha256(f"{organization_id}\n{url}".encode()).hexdigest(),
+        MessageDeduplicationId=message.id,
+    )
+    logger.info("webhook queued", webhook_id=message.id, organization_id=organization_id, event_type=event_type)
+    return message.id
+
+
+# ------------------------------------------------------------------ delivery
+
+
+def backoff(attempt: int, retry_after: int | None = None) -> int:
+    """Seconds until the next attempt: full jitter over BASE * 2^(attempt-1), capped; at least Retry-After."""
+    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (max(attempt, 1) - 1))
+    delay = random.uniform(0, ceiling)  # noqa: S311 - jitter, not a secret
+    return int(min(BACKOFF_CAP_SECONDS, max(1.0, delay, retry_after or 0)))
+
+
+def _record(message: QueuedWebhook, attempt: int, started: datetime, outcome: str, **result: Any) -> None:
+    """Keep the attempt for ATTEMPT_RETENTION; best effort, so a delivered webhook is not sent again for it."""
+    item = {
+        "PK": org_pk(message.organization_id),
+        "SK": f"WEBHOOK#{message.id}#ATTEMPT#{attempt:03d}",
+        "type": "WebhookAttempt",
+        "webhook_id": message.id,
+        "event_type": message.type,
+        "url": message.url,
+        "attempt": attempt,
+        "at": started.isoformat(),
+        "outcome": outcome,
+        "ttl": int((started + ATTEMPT_RETENTION).timestamp()),
+        **{k: v for k, v in result.items() if v is not None},
+    }
+    try:
+        table().put(item)
+    except ClientError:
+        logger.exception("could not record the webhook attempt", webhook_id=message.id, attempt=attempt)
+    logger.info("webhook attempt", webhook_id=message.id, attempt=attempt, outcome=outcome, **result)
+    metrics.add_metric(name=f"Webhook{outcome.capitalize()}", unit=MetricUnit.Count, value=1)
+
+
+def _permanent(status: int) -> bool:
+    return 400 <= status < 500 and status not in (408, 429)
+
+
+def deliver(message_body: Mapping[str, Any], receive_count: int) -> None:
+    """One delivery attempt of a queued webhook (`receive_count` is its attempt number), recorded.
+
+    Returns when delivered or permanently refused; raises DeliveryFailed when it should be retried.
+    """
+    message = QueuedWebhook.model_validate(message_body)
+    attempt = max(receive_count, 1)
+    started, clock = now(), time.monotonic()
+    status: int | None = None
+    error: str | None = None
+    retry_after: int | None = None
+    try:
+        pinned = net.pin(message.url, allow_loopback=get_settings().allow_loopback_webhooks, field="url")
+    except net.Unresolvable as exc:  # DNS may come back: retried like a network error
+        error = exc.message
+    except BadRequest as exc:
+        _record(message, attempt, started, "refused", error=exc.message)
+        return
+    else:
+        body = json.dumps(message.payload, separators=(",", ":"), ensure_ascii=False).encode()
+        headers = signed_headers(
+            get_signing_secrets(message.organization_id), message.id, int(time.time()), body, message.type
+        )
+        try:
+            response = net.post(pinned, body, headers, connect_timeout=CONNECT_TIMEOUT, timeout=TOTAL_TIMEOUT)
+            status, retry_after = response.status, response.retry_after
+        except net.TransportError as exc:
+            error = str(exc)
+    duration_ms = int((time.monotonic() - clock) * 1000)
+    if status is not None and 200 <= status < 300:
+        _record(message, attempt, started, "delivered", status=status, duration_ms=duration_ms)
+        return
+    if status is not None and _permanent(status):
+        _record(message, attempt, started, "rejected", status=status, duration_ms=duration_ms)
+        return
+    outcome = "exhausted" if attempt >= MAX_ATTEMPTS else "retrying"  # exhausted: next stop, the dead-letter queue
+    _record(message, attempt, started, outcome, status=status, error=error, duration_ms=duration_ms)
+    raise DeliveryFailed(
+        f"attempt {attempt} failed: {error or f'HTTP {status}'}", retry_in=backoff(attempt, retry_after)
+    )
+
+
+def _queue_url(queue_arn: str) -> str:
+    """The URL of the queue a record came from (no GetQueueUrl call: the poller policy lacks it)."""
+    _, _, _, region, account, name = queue_arn.split(":", 5)
+    configured = get_settings().webhook_queue_url
+    if configured.rstrip("/").endswith(f"/{account}/{name}"):
+        return configured
+    return f"https://sqs.{region}.amazonaws.com/{account}/{name}"
+
+
+def _postpone(record: SQSRecord, seconds: int) -> None:
+    try:
+        aws.client("sqs").change_message_visibility(
+            QueueUrl=_queue_url(record.event_source_arn),
+            ReceiptHandle=record.receipt_handle,
+            VisibilityTimeout=seconds,
+        )
+    except (ClientError, ValueError):  # it comes back after the queue's visibility timeout instead
+        logger.exception("could not delay the webhook message", message_id=record.message_id)
+
+
+def handle_record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
+    """The batch record handler of DeliverWebhooksFunction: deliver, or fail the record and delay it."""
+    attempt = int(record.attributes.approximate_receive_count or 1)
+    if lambda_context is not None and lambda_context.get_remaining_time_in_millis() < (TOTAL_TIMEOUT + 5) * 1000:
+        _postpone(record, 1)  # not attempted: no time left in this invocation for a full attempt
+        raise DeliveryFailed("not attempted: the invocation is out of time", retry_in=1)
+    try:
+        deliver(json.loads(record.body), attempt)
+    except DeliveryFailed as exc:
+        _postpone(record, exc.retry_in)
+        raise
+    except ValueError:  # not a webhook message: kept, so that it ends up in the dead-letter queue
+        logger.exception("malformed webhook message", message_id=record.message_id)
+        raise
