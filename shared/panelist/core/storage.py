@@ -9,7 +9,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -96,14 +97,34 @@ def update_op(
     return {"Update": op}
 
 
+def delete_op(pk: str, sk: str, *, condition: str | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"Key": serialize({"PK": pk, "SK": sk})}
+    if condition:
+        op["ConditionExpression"] = condition
+    return {"Delete": op}
+
+
 def check_op(pk: str, sk: str, condition: str = "attribute_exists(PK)") -> dict[str, Any]:
     """Make a transaction depend on another item (by default: that it exists)."""
     return {"ConditionCheck": {"Key": serialize({"PK": pk, "SK": sk}), "ConditionExpression": condition}}
 
 
-def counter_op(pk: str, name: str, delta: int = 1) -> dict[str, Any]:
-    """Add `delta` to the counter `name` of a partition, in the same transaction as what it counts."""
-    return update_op(pk, f"COUNTER#{name}", "ADD #v :d", names={"#v": "value"}, d=delta)
+def counter_op(pk: str, name: str, delta: int = 1, *, below: int | None = None) -> dict[str, Any]:
+    """Add `delta` to the counter `name` of a partition, in the same transaction as what it counts.
+
+    With `below`, only while the counter is under it (a cap: the transaction fails at the cap).
+    """
+    if below is None:
+        return update_op(pk, f"COUNTER#{name}", "ADD #v :d", names={"#v": "value"}, d=delta)
+    condition = "attribute_not_exists(#v) OR #v < :below"
+    return update_op(
+        pk, f"COUNTER#{name}", "ADD #v :d", condition=condition, names={"#v": "value"}, d=delta, below=below
+    )
+
+
+def list_counter(partition: str, *bucket: str) -> str:
+    """The name of the counter of a list partition (`bucket`: of its items in one year, month or day)."""
+    return "#".join(("LIST", partition, *bucket))
 
 
 class ConditionFailed(Conflict):
@@ -112,6 +133,17 @@ class ConditionFailed(Conflict):
     def __init__(self, reasons: list[str]) -> None:
         super().__init__("the item changed or already exists")
         self.reasons = reasons
+
+
+@contextmanager
+def _conditional() -> Iterator[None]:
+    """A single-item write whose condition did not hold raises ConditionFailed, as a transaction does."""
+    try:
+        yield
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            raise ConditionFailed(["ConditionalCheckFailed"]) from None
+        raise
 
 
 # ------------------------------------------------------------------ pages
@@ -157,8 +189,9 @@ class Table:
     def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Item | None]:
         """Items by (PK, SK), in the order asked, read together (BatchGetItem); None where there is none."""
         found: dict[tuple[str, str], Item] = {}
-        for start in range(0, len(keys), 100):
-            chunk = [serialize({"PK": pk, "SK": sk}) for pk, sk in dict.fromkeys(keys[start : start + 100])]
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 100):
+            chunk = [serialize({"PK": pk, "SK": sk}) for pk, sk in unique[start : start + 100]]
             request: dict[str, Any] = {self.name: {"Keys": chunk, "ConsistentRead": True}}
             while request:
                 response = self._client.batch_get_item(RequestItems=request)
@@ -169,8 +202,10 @@ class Table:
         return [found.get(key) for key in keys]
 
     def put(self, item: Item, *, unique: bool = False) -> None:
-        """Write an item; with `unique`, refuse to overwrite one that exists (ConditionFailed)."""
-        self.transact(put_op(item, unique=unique))
+        """Write an item (PutItem); with `unique`, refuse to overwrite one that exists (ConditionFailed)."""
+        op = put_op(item, unique=unique)["Put"]
+        with _conditional():
+            self._client.put_item(TableName=self.name, **op)
 
     def update(
         self,
@@ -184,12 +219,8 @@ class Table:
     ) -> Item:
         """Apply an update expression and return the whole item as it now is."""
         op = update_op(pk, sk, expression, condition=condition, names=names, **values)["Update"]
-        try:
+        with _conditional():
             response = self._client.update_item(TableName=self.name, ReturnValues="ALL_NEW", **op)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise ConditionFailed(["ConditionalCheckFailed"]) from None
-            raise
         return deserialize(response["Attributes"])
 
     def transact(self, *ops: dict[str, Any]) -> None:
@@ -216,17 +247,8 @@ class Table:
 
     def counters(self, pk: str, names: list[str]) -> dict[str, int]:
         """Several counters of a partition, read together (BatchGetItem); a missing one is 0."""
-        result = dict.fromkeys(names, 0)
-        for start in range(0, len(names), 100):
-            keys = [serialize({"PK": pk, "SK": f"COUNTER#{name}"}) for name in names[start : start + 100]]
-            request: dict[str, Any] = {self.name: {"Keys": keys, "ConsistentRead": True}}
-            while request:
-                response = self._client.batch_get_item(RequestItems=request)
-                for item in response["Responses"].get(self.name, []):
-                    found = deserialize(item)
-                    result[found["SK"].removeprefix("COUNTER#")] = int(found["value"])
-                request = response.get("UnprocessedKeys") or {}
-        return result
+        items = self.get_many([(pk, f"COUNTER#{name}") for name in names])
+        return {name: int(item["value"]) if item else 0 for name, item in zip(names, items, strict=True)}
 
     def _query_args(
         self,

@@ -10,6 +10,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
+from panelist.core import times
+
 
 def now() -> datetime:
     return datetime.now(UTC)
@@ -23,23 +25,10 @@ def new_id() -> str:
     return str(uuid.UUID(int=value))
 
 
-def _iso_z(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _iso_ms_z(value: datetime) -> str:
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-def _iso_naive(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-
-
 # InterviewRelay: 2024-10-20T10:00:00Z · billing: 2025-02-01T00:00:00.000Z · Xobin: 2025-10-09T16:51:14 (UTC)
-Timestamp = Annotated[datetime, PlainSerializer(_iso_z, return_type=str)]
-TimestampMs = Annotated[datetime, PlainSerializer(_iso_ms_z, return_type=str)]
-NaiveUtcTimestamp = Annotated[datetime, PlainSerializer(_iso_naive, return_type=str)]
+Timestamp = Annotated[datetime, PlainSerializer(times.iso_seconds, return_type=str)]
+TimestampMs = Annotated[datetime, PlainSerializer(times.iso_millis, return_type=str)]
+NaiveUtcTimestamp = Annotated[datetime, PlainSerializer(times.naive_seconds, return_type=str)]
 
 
 class Entity(BaseModel):
