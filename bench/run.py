@@ -5,6 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import billing_contention
 import cold_start
 import generation
 import list_reads
@@ -12,4 +13,15 @@ import reports
 import serve_ready
 
 if __name__ == "__main__":
-    raise SystemExit(max([cold_start.main(), serve_ready.main(), generation.main(), list_reads.main(), reports.main()]))
+    raise SystemExit(
+        max(
+            [
+                cold_start.main(),
+                serve_ready.main(),
+                generation.main(),
+                list_reads.main(),
+                reports.main(),
+                billing_contention.main(),
+            ]
+        )
+    )

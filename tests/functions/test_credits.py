@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from panelist.accounts.organizations import create_organization
-from panelist.billing import credits
+from panelist.billing import changes, credits, store
 from panelist.core import aws
 from panelist.core.errors import PaymentRequired
 from panelist.core.storage import org_pk, table
@@ -19,7 +20,8 @@ from panelist.models.billing import ChargeKind, Credits, Pool, TopupCreate, Tran
 from panelist.models.common import new_id, now
 from panelist.models.organizations import OrganizationCreate, Plan
 from panelist.models.sessions import SessionStatus
-from panelist.sessions.store import finish_session, get_session, list_sessions, save_new_session
+from panelist.sessions.lifecycle import finish_session, save_new_session
+from panelist.sessions.store import get_session, list_sessions
 from panelist_local.emulator import sent_mail
 from panelist_local.runtime import scheduled_event
 from tests.functions.harness import Tenant, invoke, make_tenant, queued_webhooks
@@ -127,6 +129,7 @@ def test_a_retried_charge_with_the_same_reference_is_charged_once(emulated):
     _assert_ledger_matches(tenant.id)
 
 
+@pytest.mark.slow
 def test_twenty_concurrent_charges_never_overdraw(emulated):
     tenant = make_tenant("Acme Labs")
     _set_pools(tenant.id, starter=100, monthly=300, topup=250)  # 650 credits = 6500 tenths
@@ -152,6 +155,7 @@ def test_twenty_concurrent_charges_never_overdraw(emulated):
     _assert_ledger_matches(tenant.id)
 
 
+@pytest.mark.slow
 def test_twenty_concurrent_partial_charges_take_exactly_the_balance(emulated):
     tenant = make_tenant("Acme Labs")
     _set_pools(tenant.id, starter=10, monthly=20, topup=33.3)
@@ -210,6 +214,7 @@ def test_topups_need_an_admin_key_and_valid_credits(api, emulated):
         assert reply.body["error"]["details"]["field"] == field
 
 
+@pytest.mark.slow
 def test_concurrent_topups_with_one_payment_reference_count_once(emulated):
     tenant = make_tenant("Acme Labs")
     before = _balance(tenant.id).total
@@ -639,3 +644,82 @@ def test_an_organization_is_created_with_its_billing_email_and_credits(api, plat
     bad = api("create_organization", body={**body, "billing_email": "nope"}, headers=platform_admin)
     assert bad.status == 400
     assert bad.body["error"]["details"]["field"] == "billing_email"
+
+
+# ------------------------------------------------------------------ the ledger written after the pools
+
+
+def _stop_before_the_ledger(monkeypatch) -> None:
+    """The next change's caller stops once its change is committed to the pools (a Lambda that timed out)."""
+    monkeypatch.setattr(
+        changes, "_settle", lambda _organization_id, reference, _clock: changes.Applied(reference, [], None)
+    )
+
+
+def test_a_change_whose_caller_stopped_is_written_to_the_ledger_by_the_next_read(emulated, monkeypatch):
+    tenant = make_tenant("Acme Labs")
+    before = _balance(tenant.id).total
+    with monkeypatch.context() as patch:
+        _stop_before_the_ledger(patch)
+        credits.charge(tenant.id, 500, kind=ChargeKind.session, reference="stopped", description="x")
+    assert _balance(tenant.id).total == before - 500  # the pools are exact at once
+    again = credits.charge(tenant.id, 500, kind=ChargeKind.session, reference="stopped", description="x")
+    assert again.duplicate
+    assert [(t.amount, t.balance_after) for t in again.transactions] == [(-500, before - 500)]
+    assert _ledger(tenant.id)[-1].reference_id == "stopped"
+    _assert_ledger_matches(tenant.id)
+
+
+def test_a_change_whose_caller_stopped_is_written_by_the_next_change(emulated, monkeypatch):
+    tenant = make_tenant("Acme Labs")
+    before = _balance(tenant.id).total
+    with monkeypatch.context() as patch:
+        _stop_before_the_ledger(patch)
+        credits.charge(tenant.id, 500, kind=ChargeKind.session, reference="stopped", description="x")
+    monkeypatch.setattr(changes, "PATIENCE", 0.05)  # how long the next caller waits for the stopped one
+    applied = credits.charge(tenant.id, 300, kind=ChargeKind.session, reference="next", description="x")
+    assert [t.balance_after for t in applied.transactions] == [before - 800]
+    assert table().query(org_pk(tenant.id), prefix="CREDITS#PEND#").items == []
+    assert [e.reference_id for e in _ledger(tenant.id)][-2:] == ["stopped", "next"]
+    _assert_ledger_matches(tenant.id)
+
+
+def test_an_organization_stored_before_the_ledger_head_keeps_its_balance_and_warning(emulated):
+    tenant = make_tenant("Acme Labs")
+    _set_pools(tenant.id, starter=0, monthly=90, topup=0)
+    # As the balance was stored before: the warning on it, no ledger head.
+    table().update(org_pk(tenant.id), "CREDITS", "SET warned_severity = :w", w="warning")
+    aws.client("dynamodb").delete_item(
+        TableName=table().name, Key={"PK": {"S": org_pk(tenant.id)}, "SK": {"S": "CREDITS#LEDGER"}}
+    )
+    assert _balance(tenant.id).warned_severity == "warning"
+    credits.charge(tenant.id, 100, kind=ChargeKind.session, reference="after", description="x")
+    assert _pools(tenant.id) == (0, 800, 0)
+    assert _balance(tenant.id).warned_severity == "warning"  # 80 credits: warned already, not again
+    assert table().get(org_pk(tenant.id), "CREDITS#LEDGER") is not None
+    _assert_ledger_matches(tenant.id)
+
+
+@pytest.mark.slow
+def test_the_ledger_write_is_one_for_many_concurrent_changes(emulated, monkeypatch):
+    """Concurrent callers wait for the oldest queued change's caller, who writes everyone's entries at once."""
+    tenant = make_tenant("Acme Labs")
+    writes = []
+    write_stamp = store.write_stamp
+
+    def counted(state, stamp):
+        write_stamp(state, stamp)
+        writes.append(len(stamp.consumed))
+
+    monkeypatch.setattr(store, "write_stamp", counted)
+    together = threading.Barrier(20)
+
+    def charge(n: int) -> None:
+        together.wait()
+        credits.charge(tenant.id, 10, kind=ChargeKind.session, reference=f"g{n}", description="x")
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        list(pool.map(charge, range(20)))
+    assert sum(writes) == 20
+    assert len(writes) < 20
+    _assert_ledger_matches(tenant.id)

@@ -10,6 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 from panelist.models.common import Entity, Input, Output, TimestampMs
 from panelist.models.organizations import Plan
@@ -44,7 +45,11 @@ class Severity(StrEnum):
 
 
 class Credits(Entity):
-    """An organization's balance (one item per organization); amounts in tenths of a credit."""
+    """An organization's balance (one item per organization); amounts in tenths of a credit.
+
+    `warned_severity` and `last_low_balance_warning_at` are the ledger's (LedgerHead), merged in on read.
+    `version` counts the changes committed to the pools.
+    """
 
     organization_id: str
     organization_name: str = ""
@@ -72,6 +77,22 @@ class Credits(Entity):
         return value
 
 
+class LedgerHead(Entity):
+    """Where an organization's ledger stands: entries written so far and the total after the last one.
+
+    Changes are committed to the pools first (Credits) and then written to the ledger in one order, by
+    whoever comes next; the head is what that order continues from, and where low-balance warnings are
+    recorded (they are decided in ledger order, so each crossing is seen once).
+    """
+
+    organization_id: str
+    seq: int = 0
+    total: int = 0
+    warned_severity: Severity | None = None
+    last_low_balance_warning_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
 class CreditTransaction(Entity):
     """One ledger entry: a change of one pool; amounts in tenths of a credit."""
 
@@ -88,6 +109,7 @@ class CreditTransaction(Entity):
     reference_id: str
     payment_intent_id: str | None = None
     shortfall: int = Field(default=0, description="What a charge could not cover (tenths)")
+    seq: int = Field(default=0, description="Its place in the organization's ledger (1, 2, ...); 0 until written there")
     created_at: datetime
 
 
@@ -139,3 +161,65 @@ class TopupOut(Output):
 
     transaction: TransactionOut
     balance: CreditBalanceOut
+
+
+# ------------------------------------------------------------------ the admin summary (the seed's camelCase)
+
+
+class _Camel(BaseModel):
+    """An output of the seed's admin summary: snake_case here, camelCase on the wire."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+
+class CreditTotals(_Camel):
+    total_organizations: int
+    total_starter_credits: Number
+    total_monthly_credits: Number
+    total_topup_credits: Number
+    total_credits: Number
+    low_balance_count: int
+    critical_balance_count: int
+
+
+class LowBalanceOrganization(_Camel):
+    organization_id: str
+    organization_name: str
+    organization_slug: str
+    starter: Number
+    monthly: Number
+    topup: Number
+    total: Number
+    monthly_credits_amount: Number
+    monthly_credits_reset_at: TimestampMs
+    updated_at: TimestampMs
+    severity: Severity
+
+
+class RecentTransaction(_Camel):
+    id: str
+    organization_id: str
+    organization_name: str
+    organization_slug: str
+    amount_credits: Number
+    credit_type: Pool
+    transaction_type: TransactionType
+    description: str
+    balance_after_credits: Number
+    payment_intent_id: str | None
+    created_at: TimestampMs
+
+
+class BalanceAlert(_Camel):
+    organization_id: str
+    severity: Severity
+    message: str
+
+
+class CreditSummary(_Camel):
+    """GET /api/admin/credits/summary."""
+
+    summary: CreditTotals
+    low_balance_organizations: list[LowBalanceOrganization]
+    recent_transactions: list[RecentTransaction]
+    alerts: list[BalanceAlert]
