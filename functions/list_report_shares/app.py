@@ -1,13 +1,13 @@
 from panelist.api import xobin
-from panelist.models.reports import ReportSharesOut
-from panelist.reports import shares
+from panelist.models.reports import ReportSharesOut, ResponseId
+from panelist.reports.shares import list_shares
 
 app = xobin.resolver()
 
 
 @app.get("/ai-interviews/report/<response_id>/shares")
-def get(response_id: str) -> ReportSharesOut:
-    return shares.list_shares(app.tenant, shares.parse_response_id(response_id))
+def get(response_id: ResponseId) -> ReportSharesOut:
+    return list_shares(app.tenant, response_id)
 
 
 handler = xobin.lambda_handler(app)

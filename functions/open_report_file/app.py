@@ -2,7 +2,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from panelist.api import pages, xobin
 from panelist.core.errors import PanelistError
-from panelist.reports.links import file_location
+from panelist.reports.files import file_location
 
 app = xobin.resolver(xobin.Access.public)
 

@@ -2,7 +2,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from panelist.api import xobin
 from panelist.api.resolver import source_ip
-from panelist.reports import shares
+from panelist.reports.shares import shared_page
 
 app = xobin.resolver(xobin.Access.public)
 
@@ -10,7 +10,7 @@ app = xobin.resolver(xobin.Access.public)
 @app.get("/interviews/ai/report/shared/<token>")
 def get(token: str) -> Response[str]:
     event = app.current_event
-    return shares.shared_page(
+    return shared_page(
         token,
         ip=source_ip(event.raw_event),
         user_agent=event.headers.get("user-agent") or "",

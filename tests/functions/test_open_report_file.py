@@ -10,7 +10,7 @@ import requests
 from panelist.candidates.store import get_candidate, save_candidate
 from panelist.core import signing
 from panelist.core.storage import org_pk, table
-from panelist.reports import links
+from panelist.reports import files, links
 from panelist.reports.links import file_link
 from tests.functions.reports_data import make_result
 from tests.functions.test_sessions import BUCKET
@@ -66,7 +66,7 @@ def test_each_kind_redirects_to_a_fresh_presigned_get_of_its_file(api, tenant_a,
         assert _key(location) == key, kind
         query = parse_qs(urlparse(location).query)
         assert "X-Amz-Signature" in query or "Signature" in query
-        assert int(query.get("X-Amz-Expires", [str(links.OPEN_SECONDS)])[0]) == links.OPEN_SECONDS
+        assert int(query.get("X-Amz-Expires", [str(files.OPEN_SECONDS)])[0]) == files.OPEN_SECONDS
         assert reply.headers["Cache-Control"] == "no-store"
         assert "#" not in location
         fetched = requests.get(location, timeout=10)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from panelist.core.errors import BadRequest
 from panelist.models.common import Input
 
 # JobMojito's `mojito_language_code`: `br` is Brazilian Portuguese, `no` Norwegian (Bokmål), `fil` Filipino.
@@ -51,6 +54,71 @@ class ExportType(StrEnum):
 class ReportOption(StrEnum):
     share = "share"
     download = "download"
+
+
+# ------------------------------------------------------------------ the Xobin report routes' requests
+#
+# Their refusals are the seed's own sentences (`{"error": "response_id must be an integer"}`), not the
+# resolver's wording of a pydantic error, so these checks raise BadRequest themselves: an exception that is
+# not a ValueError passes through pydantic and the resolver's validation to the surface's error handler.
+
+
+def _response_id(value: Any) -> Any:
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{1,15}", value):
+        raise BadRequest("response_id must be an integer", field="response_id", expected="integer")
+    return value
+
+
+def _option(value: Any) -> Any:
+    if value not in {option.value for option in ReportOption}:
+        allowed = ", ".join(option.value for option in ReportOption)
+        raise BadRequest(f"option must be one of: {allowed}", field="option", expected=allowed)
+    return value
+
+
+# `/ai-interviews/report/<response_id>/...`: a session's number, digits only ("1e3", "-1" and "1.5" are refused).
+ResponseId = Annotated[int, BeforeValidator(_response_id)]
+# `/ai-interviews/report/<response_id>/<option>`
+ReportOptionParam = Annotated[ReportOption, BeforeValidator(_option)]
+
+MIN_SHARE_HOURS = 1 / 60
+MAX_SHARE_HOURS = 24.0
+DEFAULT_SHARE_HOURS = 1
+EXPIRATION_ERROR = "expiration_hours must be between 1 minute and 24 hours"
+
+
+class ShareRequest(BaseModel):
+    """The optional body of `POST /ai-interviews/report/{response_id}/share`.
+
+    `expiration_hours` is a JSON number in [1/60, 24], 1 when absent, echoed as sent (2 stays 2, as the
+    seed's example shows 1). Python's json reads NaN and Infinity, which are refused with strings, null and
+    booleans; an unknown field is refused too (a misspelt one would otherwise share for the default hour).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    expiration_hours: int | float = Field(
+        DEFAULT_SHARE_HOURS, description="Link validity in hours, from 1/60 (one minute) to 24; 1 when absent"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _seed_rules(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise BadRequest("Request body must be a JSON object", field="body", expected="a JSON object")
+        unknown = sorted(set(data) - {"expiration_hours"})
+        if unknown:
+            raise BadRequest(f"Unknown field {unknown[0]}: the body takes only expiration_hours", field=unknown[0])
+        if "expiration_hours" in data:
+            value = data["expiration_hours"]
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or not MIN_SHARE_HOURS <= value <= MAX_SHARE_HOURS
+            ):
+                raise BadRequest(EXPIRATION_ERROR, field="expiration_hours", expected="a number from 1/60 to 24")
+        return data
 
 
 class ShareOut(BaseModel):

@@ -7,17 +7,20 @@ dates and numbers through `panelist.reports.i18n`, and the page follows the lang
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from html.parser import HTMLParser
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from panelist.core import times
 from panelist.reports import i18n
 
 
@@ -146,11 +149,46 @@ def render_html(report: Report) -> str:
     return render_document([report])
 
 
+class _BodyStart(HTMLParser):
+    """Finds where the first `<body>` start tag ends, the way a browser reads the document (comments,
+    scripts, styles and attribute values are not tags), and stops reading there."""
+
+    class Found(Exception):
+        pass
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.position: tuple[int, int, int] | None = None  # (line, column, length) of the start tag
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "body":
+            line, column = self.getpos()
+            self.position = (line, column, len(self.get_starttag_text() or ""))
+            raise self.Found
+
+
+def insert_at_body_start(document: str, fragment: Markup) -> str:
+    """`document` with `fragment` first in its body (a shared report's notice, a page's navigation).
+
+    The fragment is Markup, so whatever it shows was escaped when it was built. A document without a
+    `<body>` tag gets the fragment in front.
+    """
+    parser = _BodyStart()
+    with contextlib.suppress(_BodyStart.Found):
+        parser.feed(document)
+    if parser.position is None:
+        return str(fragment) + document
+    line, column, length = parser.position
+    line_start = 0
+    for _ in range(line - 1):  # HTMLParser counts lines by "\n" only, and columns from the last one
+        line_start = document.index("\n", line_start) + 1
+    end = line_start + column + length
+    return document[:end] + str(fragment) + document[end:]
+
+
 def utc(value: datetime | None) -> str:
     """A moment as people read it in a report: `20 Oct 2024, 10:00 UTC`."""
-    if value is None:
-        return ""
-    return value.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC").lstrip("0")
+    return times.readable(value) if value is not None else ""
 
 
 def elapsed(seconds: float) -> str:

@@ -38,6 +38,7 @@ from panelist.reports import i18n
 from panelist.reports.exports import Download, deliver
 from panelist.reports.result import ResultSource, TranslationNote, cover_html, load_result, result_document
 from panelist.reports.workers import render_all, render_beside
+from panelist.sessions.store import get_session_by_number
 
 CACHE_PREFIX = "reports/cache/"
 IO_THREADS = 16
@@ -351,6 +352,12 @@ def result_download(
     source = load_result(organization_id, session_id)
     pdf = report_pdf(organization_id, [source], features, base_url=base_url)
     return deliver(organization_id, session_id, f"report-{source.session.number}.pdf", pdf, "application/pdf")
+
+
+def response_download(organization_id: str, response_id: int, *, base_url: str) -> Download:
+    """Xobin's `download` option: the report PDF of the response numbered `response_id`."""
+    session = get_session_by_number(organization_id, response_id)
+    return result_download(organization_id, session.id, base_url=base_url)
 
 
 def warm(organization_id: str, session_id: str, *, base_url: str) -> bool:

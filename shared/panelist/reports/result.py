@@ -18,6 +18,7 @@ from typing import Any
 from babel.dates import format_timedelta
 
 from panelist.candidates.store import get_candidate
+from panelist.core import times
 from panelist.core.errors import NotFound
 from panelist.interviews.store import get_interview
 from panelist.models.candidates import Candidate, FileType
@@ -74,7 +75,7 @@ def load_result(organization_id: str, session_id: str) -> ResultSource:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if moment is None else times.iso_seconds(moment)
 
 
 @dataclass(frozen=True)
