@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from moto import mock_aws
 
 import tests.conftest  # noqa: F401 - the offline test environment: emulated AWS, never a real account
-from panelist.candidates.campaigns import campaign_item, campaign_lists, list_campaigns
+from panelist.candidates.store import campaign_item, campaign_lists, list_campaigns
 from panelist.core import aws, storage
 from panelist.core.storage import org_pk, serialize
 from panelist.models.campaigns import Campaign, CampaignStatus

@@ -1,6 +1,6 @@
 from panelist.api import relay
 from panelist.models.sessions import SessionDetail
-from panelist.sessions.store import session_detail
+from panelist.sessions.views import session_detail
 
 app = relay.resolver()
 

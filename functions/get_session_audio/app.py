@@ -1,7 +1,7 @@
 from aws_lambda_powertools.event_handler import Response
 
 from panelist.api import relay
-from panelist.sessions.store import audio_link
+from panelist.sessions.views import audio_link
 
 app = relay.resolver()
 

@@ -1,6 +1,6 @@
 from panelist.api import relay
 from panelist.models.sessions import TranscriptOut
-from panelist.sessions.store import transcript
+from panelist.sessions.views import transcript
 
 app = relay.resolver()
 

@@ -10,7 +10,7 @@ from panelist.models.campaigns import ProjectCreate
 from panelist.models.common import new_id
 from panelist.models.interviews import Interview, InterviewStatus
 from panelist.models.sessions import Session, SessionStatus
-from panelist.sessions.store import save_new_session
+from panelist.sessions.lifecycle import save_new_session
 from tests.functions.harness import BAD_PAGING, ROOT
 
 

@@ -11,10 +11,9 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
 
-from panelist.accounts.organizations import _item
+from panelist.accounts.store import organization_item
 from panelist.billing.credits import initial_ops
-from panelist.candidates.campaigns import invite_ops, save_new_campaign
-from panelist.candidates.store import save_candidate
+from panelist.candidates.store import invite_ops, save_candidate, save_new_campaign
 from panelist.core.settings import get_settings
 from panelist.core.storage import table
 from panelist.interviews.store import save_new_interview
@@ -25,7 +24,7 @@ from panelist.models.interviews import Interview, TaskExecution
 from panelist.models.organizations import Organization, Plan
 from panelist.models.reports import ReportShare
 from panelist.models.webhooks import WebhookEndpoint
-from panelist.reports import shares
+from panelist.reports.store import share_item
 from panelist.sessions.store import session_item
 from panelist.webhooks.endpoints import save_new_endpoint
 from tests.functions.harness import ROOT, Tenant, invoke, sample_event
@@ -100,7 +99,7 @@ def sample_tenant(emulated):
         created_at=now(),
         updated_at=now(),
     )
-    table().put(_item(org))
+    table().put(organization_item(org))
     table().transact(*initial_ops(org))  # its credits, as create_organization grants them
     table().put(
         {
@@ -202,7 +201,7 @@ def _sample_shares(organization_id: str, session_id: str, linked_session_id: str
             expiration_hours=24,
             ip_salt="00" * 16,
         )
-        table().put(shares._item(share))
+        table().put(share_item(share))
 
 
 def _sample_candidate(organization_id: str, candidate_id: str | None = None) -> None:
@@ -230,7 +229,7 @@ def _sample_interview_session(organization_id: str, script: Interview) -> None:
     Their session token (audience interview-session) is signed by SAMPLE_SIGNING_KEY, valid until 2099.
     """
     from panelist.models.sessions import Session, SessionStatus, Turn
-    from panelist.sessions.store import save_new_session
+    from panelist.sessions.lifecycle import save_new_session
 
     body = json.loads(sample_event("attach_resume")["body"])
     candidate_id = body["key"].split("/")[3]

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from pypdf import PdfReader
 
-from panelist.candidates import erasure
+from panelist.candidates import erasure, store
 from panelist.candidates.campaigns import create_invites, get_invite_by_token
 from panelist.candidates.store import get_candidate
 from panelist.core.settings import get_settings
@@ -140,7 +140,7 @@ def test_the_erasure_is_recorded_without_personal_data(api, tenant_a, erasable):
     assert record.requested_by == {"kind": "api_key", "key_id": tenant_a.admin_key_id, "role": "admin"}
     assert (record.sessions, record.invites, record.files_deleted) == (1, 1, reply.body["files_deleted"])
     assert record.reports_deleted >= 1
-    stored = json.dumps([i for i in _items() if i["SK"]["S"] == erasure.record_sk(session.candidate_id)])
+    stored = json.dumps([i for i in _items() if i["SK"]["S"] == store.ERASURE_PREFIX + session.candidate_id])
     assert session.candidate_id in stored
     for value in pii:
         assert value not in stored

@@ -19,7 +19,8 @@ from panelist.models.sessions import SessionStatus
 from panelist.reports import pipeline
 from panelist.reports.pipeline import RenderStats, report_pdf
 from panelist.reports.result import load_result
-from panelist.sessions.store import finish_session, get_session
+from panelist.sessions.lifecycle import finish_session
+from panelist.sessions.store import get_session
 from tests.functions.reports_data import make_interview, make_result
 from tests.functions.test_sessions import BUCKET
 

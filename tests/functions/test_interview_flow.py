@@ -13,8 +13,7 @@ import pytest
 import requests
 
 from panelist.billing import credits
-from panelist.candidates.campaigns import invite_ops, save_new_campaign
-from panelist.candidates.store import get_candidate
+from panelist.candidates.store import get_candidate, invite_ops, save_new_campaign
 from panelist.core import signing
 from panelist.core.settings import get_settings
 from panelist.core.storage import table
@@ -26,6 +25,7 @@ from panelist.models.interviews import Interview
 from panelist.models.sessions import SessionStatus
 from panelist.models.webhooks import WebhookEndpointCreate
 from panelist.sessions import flow, pages
+from panelist.sessions import store as sessions_store
 from panelist.sessions.store import get_session
 from panelist.webhooks.endpoints import create_endpoint
 from tests.functions.harness import ROOT, invoke, queued_webhooks, sample_event
@@ -248,7 +248,7 @@ def test_a_whole_interview_in_order_with_one_follow_up_for_a_thin_answer(api, se
     assert events == ["invite.opened", "session.started", "session.completed"]
     after = credits.get_credits(tenant.id)
     assert after.starter + after.monthly + after.topup < before.starter + before.monthly + before.topup
-    assert not table().query(flow.ACTIVE_PK).items  # the index forgets a finished session
+    assert not table().query(sessions_store.ACTIVE_PK).items  # the index forgets a finished session
 
 
 def test_a_reload_shows_the_same_question_and_a_double_submit_records_one_answer(api, setup, follow_ups):
@@ -423,7 +423,7 @@ def test_the_sweep_abandons_an_inactive_session_and_leaves_an_active_one(api, te
 
     later = {**event, "time": (t0 + timedelta(minutes=55)).strftime("%Y-%m-%dT%H:%M:%SZ")}
     assert invoke("abandon_sessions", later) == {"abandoned": [_session_of(busy).id]}
-    assert not table().query(flow.ACTIVE_PK).items
+    assert not table().query(sessions_store.ACTIVE_PK).items
 
 
 def test_completion_queues_the_analysis_which_the_real_provider_writes(api, setup, monkeypatch):

@@ -9,7 +9,7 @@ from panelist.candidates.store import file_key, save_candidate
 from panelist.models.candidates import Candidate
 from panelist.models.common import new_id
 from panelist.models.sessions import Session, SessionStatus, Turn
-from panelist.sessions.store import save_new_session
+from panelist.sessions.lifecycle import save_new_session
 
 BUCKET = "panelist-test-123456789012-us-east-1"
 

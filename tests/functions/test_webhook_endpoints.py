@@ -5,7 +5,7 @@ import pytest
 
 from panelist.core.errors import Conflict
 from panelist.core.settings import get_settings
-from panelist.core.storage import Table
+from panelist.core.storage import Table, table
 from panelist.models.webhooks import WebhookEndpointCreate
 from panelist.webhooks import delivery, endpoints
 from panelist.webhooks.endpoints import EVENTS, MAX_ENDPOINTS, create_endpoint, list_endpoints, publish
@@ -205,13 +205,13 @@ def test_a_page_reads_no_more_than_it_shows(tenant_a, monkeypatch):
     for i in range(5):
         create_endpoint(tenant_a.id, WebhookEndpointCreate(url=f"{URL}/{i}"))
     asked: list[int] = []
-    real_query = endpoints.table()._client.query
+    real_query = table()._client.query
 
     def query(**kwargs):
         asked.append(kwargs["Limit"])
         return real_query(**kwargs)
 
-    monkeypatch.setattr(endpoints.table()._client, "query", query)
+    monkeypatch.setattr(table()._client, "query", query)
     assert len(list_endpoints(tenant_a.id, offset=1, limit=2)) == 2
     assert asked == [3]
 

@@ -5,8 +5,8 @@ import pytest
 from botocore.stub import Stubber
 
 from panelist.core import aws
-from panelist.interviews.ai.translation import AmazonTranslate, chunks
 from panelist.interviews.ai import translation
+from panelist.interviews.ai.translation import AmazonTranslate, chunks
 
 
 def test_a_short_text_is_one_request():

@@ -14,12 +14,12 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
-from panelist.accounts.api_keys import get_api_key_item, hash_key, lookup_pk
+from panelist.accounts.api_keys import hash_key
 from panelist.accounts.organizations import get_organization
+from panelist.accounts.store import find_api_key, get_api_key_item
 from panelist.core import signing
 from panelist.core.errors import Forbidden, NotFound, Unauthorized
 from panelist.core.settings import get_settings
-from panelist.core.storage import table
 from panelist.models.organizations import AccessTokenOut, Role
 
 ACCESS_AUDIENCE = "panelist:access"
@@ -98,7 +98,7 @@ def authenticate(secret: str) -> Principal:
         return _principal_for_key(claims["org"], claims["sub"], key["role"], "access_token")
     if hmac.compare_digest(secret.encode(), signing.key_ring().platform_admin_key.encode()):
         return Principal(kind=PLATFORM_ADMIN)
-    lookup = table().get(lookup_pk(hash_key(secret)), "APIKEY")
+    lookup = find_api_key(hash_key(secret))
     if lookup is None:
         raise AuthFailure("Invalid API key")
     if lookup.get("revoked"):

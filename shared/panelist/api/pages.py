@@ -8,7 +8,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from panelist.candidates.campaigns import get_campaign, open_invite
+from panelist.candidates.campaigns import open_invite
+from panelist.candidates.store import get_campaign
 from panelist.core.errors import PanelistError
 from panelist.interviews.store import get_interview
 from panelist.sessions.flow import invite_context

@@ -13,15 +13,14 @@ its source IP, stored only as a hash, at the free plan's limit.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from dataclasses import dataclass
 
+from panelist.api import store
 from panelist.api.auth import Principal
+from panelist.api.store import ip_bucket, page_bucket
 from panelist.core.errors import RateLimited
-from panelist.core.settings import get_settings
-from panelist.core.storage import table
 from panelist.models.organizations import Plan
 
 WINDOW_SECONDS = 3600
@@ -58,12 +57,6 @@ def organization_limit(plan: str, custom: int | None = None) -> int:
     if known is Plan.enterprise:
         return custom or ENTERPRISE_DEFAULT
     return PLAN_LIMITS[known]
-
-
-def ip_bucket(source_ip: str) -> str:
-    """The bucket of a source IP: a hash of it (with the deployment's stage), never the address itself."""
-    digest = hashlib.sha256(f"panelist:{get_settings().stage}:ratelimit:{source_ip}".encode()).hexdigest()
-    return f"IP#{digest[:32]}"
 
 
 @dataclass(frozen=True)
@@ -104,20 +97,8 @@ def hit(bucket: str, limit: int) -> Allowance:
     now = clock()
     window = int(now // WINDOW_SECONDS)
     reset = (window + 1) * WINDOW_SECONDS
-    item = table().update(
-        f"RATE#{bucket}",
-        f"WINDOW#{window}",
-        "ADD #count :one SET #ttl = :ttl",
-        names={"#count": "count", "#ttl": "ttl"},
-        one=1,
-        ttl=reset + TTL_GRACE_SECONDS,
-    )
-    return Allowance(limit=limit, count=int(item["count"]), reset=reset, now=now)
-
-
-def page_bucket(source_ip: str) -> str:
-    """The bucket of a source IP's requests for pages behind links, apart from its API requests."""
-    return f"{ip_bucket(source_ip)}#PAGES"
+    count = store.count_in_window(bucket, window, reset + TTL_GRACE_SECONDS)
+    return Allowance(limit=limit, count=count, reset=reset, now=now)
 
 
 def count(caller: Principal | None, source_ip: str, *, page: bool = False) -> Allowance:

@@ -26,22 +26,16 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from panelist.api.auth import Principal
-from panelist.candidates.campaigns import INVITE_PREFIX, invitee_pk
-from panelist.candidates.store import PREFIX as CANDIDATE_PREFIX
-from panelist.candidates.store import file_key, get_candidate
+from panelist.candidates import store
+from panelist.candidates.store import ERASED, file_key, get_candidate
 from panelist.core import aws
 from panelist.core.errors import NotFound
 from panelist.core.settings import get_settings
-from panelist.core.storage import Item, org_pk, put_op, table, update_op
 from panelist.models.common import Entity, Output, Timestamp, now
 from panelist.models.sessions import Session
 from panelist.reports.pipeline import forget
-from panelist.sessions.store import PREFIX as SESSION_PREFIX
+from panelist.sessions import store as sessions_store
 from panelist.sessions.store import candidate_session_ids, get_session
-
-ERASED = "erased"
-RECORD_PREFIX = "ERASURE#"
-_OPS_PER_TRANSACTION = 25  # session items carry their (erased) turns and answers: well under 4 MB together
 
 
 class Erasure(Entity):
@@ -64,12 +58,8 @@ class ErasureOut(Output):
     files_deleted: int
 
 
-def record_sk(candidate_id: str) -> str:
-    return RECORD_PREFIX + candidate_id
-
-
 def get_erasure(organization_id: str, candidate_id: str) -> Erasure | None:
-    item = table().get(org_pk(organization_id), record_sk(candidate_id))
+    item = store.get_erasure_item(organization_id, candidate_id)
     return Erasure.model_validate(item) if item else None
 
 
@@ -84,7 +74,9 @@ def erase_candidate(organization_id: str, candidate_id: str, principal: Principa
         return recorded
     sessions = _sessions(organization_id, candidate_id)
     invite_ids = _invite_ids(organization_id, candidate.email, sessions)
-    _commit(_erased_session_ops(sessions) + _erased_invite_ops(organization_id, candidate.email, invite_ids))
+    erased = [sessions_store.set_fields_op(erased_session(session), _ERASED_FIELDS) for session in sessions]
+    # 25 writes a transaction: session items carry their (erased) turns and answers, well under 4 MB together
+    sessions_store.commit(erased + store.erased_invite_ops(organization_id, candidate.email, invite_ids), chunk=25)
     files = _delete_objects(_object_keys(organization_id, candidate_id, candidate.files, sessions))
     reports = sum(forget(organization_id, session.id) for session in sessions)  # after the texts went
     erasure = Erasure(
@@ -97,28 +89,7 @@ def erase_candidate(organization_id: str, candidate_id: str, principal: Principa
         reports_deleted=reports,
         requested_by={"kind": principal.kind, "key_id": principal.key_id, "role": principal.role},
     )
-    table().transact(
-        update_op(
-            org_pk(organization_id),
-            CANDIDATE_PREFIX + candidate_id,
-            "SET #name = :erased, email = :erased, phone = :none, linkedin_url = :none, address = :none, "
-            "files = :files, erased_at = :at",
-            condition="attribute_exists(PK)",
-            names={"#name": "name"},
-            erased=ERASED,
-            none=None,
-            files=[],
-            at=erasure.model_dump(mode="json")["erased_at"],
-        ),
-        put_op(
-            {
-                "PK": org_pk(organization_id),
-                "SK": record_sk(candidate_id),
-                "type": "CandidateErasure",
-                **erasure.model_dump(mode="json"),
-            }
-        ),
-    )
+    store.record_erasure(organization_id, candidate_id, erasure.model_dump(mode="json"))
     return erasure
 
 
@@ -150,12 +121,7 @@ def _invite_ids(organization_id: str, email: str, sessions: list[Session]) -> li
     """The invites that started the candidate's sessions and every invite sent to the candidate's address."""
     ids = {session.invite_id for session in sessions if session.invite_id}
     if email and email != ERASED:
-        partition, cursor = invitee_pk(organization_id, email), None
-        while True:
-            page = table().query(partition, prefix=INVITE_PREFIX, limit=100, cursor=cursor)
-            ids |= {str(item["SK"]).removeprefix(INVITE_PREFIX) for item in page.items}
-            if not (cursor := page.cursor):
-                break
+        ids |= store.invite_ids_sent_to(organization_id, email)
     return sorted(ids)
 
 
@@ -203,44 +169,6 @@ _ERASED_FIELDS = (
     "recording_key",
     "intro_video_key",
 )
-
-
-def _erased_session_ops(sessions: list[Session]) -> list[Item]:
-    ops = []
-    for session in sessions:
-        stored = erased_session(session).model_dump(mode="json", include=set(_ERASED_FIELDS))
-        ops.append(
-            update_op(
-                org_pk(session.organization_id),
-                SESSION_PREFIX + session.id,
-                "SET " + ", ".join(f"#{name} = :{name}" for name in _ERASED_FIELDS),
-                condition="attribute_exists(PK)",
-                names={f"#{name}": name for name in _ERASED_FIELDS},
-                **{name: stored[name] for name in _ERASED_FIELDS},
-            )
-        )
-    return ops
-
-
-def _erased_invite_ops(organization_id: str, email: str, invite_ids: list[str]) -> list[Item]:
-    pk = org_pk(organization_id)
-    ops = [
-        update_op(pk, INVITE_PREFIX + invite_id, "SET email = :erased", condition="attribute_exists(PK)", erased=ERASED)
-        for invite_id in invite_ids
-        if table().get(pk, INVITE_PREFIX + invite_id) is not None
-    ]
-    if email and email != ERASED:
-        partition = invitee_pk(organization_id, email)
-        ops += [
-            {"Delete": {"Key": {"PK": {"S": partition}, "SK": {"S": INVITE_PREFIX + invite_id}}}}
-            for invite_id in invite_ids
-        ]
-    return ops
-
-
-def _commit(ops: list[Item]) -> None:
-    for start in range(0, len(ops), _OPS_PER_TRANSACTION):
-        table().transact(*ops[start : start + _OPS_PER_TRANSACTION])
 
 
 # ------------------------------------------------------------------ the bucket

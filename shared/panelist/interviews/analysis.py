@@ -23,13 +23,14 @@ from panelist.core import aws
 from panelist.core.errors import Conflict, NotFound
 from panelist.core.observability import logger
 from panelist.core.settings import get_settings
-from panelist.core.storage import ConditionFailed, org_pk, table
+from panelist.core.storage import ConditionFailed
 from panelist.interviews import ai
 from panelist.interviews.store import get_interview
 from panelist.models.common import now
 from panelist.models.interviews import Interview
 from panelist.models.sessions import Answer, Sentiment, Session, SessionStatus, SpeechAnalytics, Turn
-from panelist.sessions.store import PREFIX, get_session
+from panelist.sessions import store as sessions_store
+from panelist.sessions.store import get_session
 
 __all__ = ["analyse_session", "overall_score", "sentiment_of", "speech_analytics"]
 
@@ -207,17 +208,13 @@ def analyse_session(organization_id: str, session_id: str) -> Session:
         ):
             return session
         updated = analysed.model_copy(update={"updated_at": max(now(), session.updated_at)})
-        stored = updated.model_dump(mode="json", include={"answers", "turns", "assessment", "updated_at"})
         read = session.model_dump(mode="json", include={"updated_at"})["updated_at"]
         try:
-            table().update(
-                org_pk(organization_id),
-                PREFIX + session_id,
-                "SET " + ", ".join(f"#{name} = :{name}" for name in stored),
+            sessions_store.set_fields(
+                updated,
+                ("answers", "turns", "assessment", "updated_at"),
                 condition="attribute_exists(PK) AND #updated_at = :read",
-                names={f"#{name}": name for name in stored},
                 read=read,
-                **stored,
             )
         except ConditionFailed:
             logger.info("session changed while it was analysed: analysing again", extra={"session_id": session_id})

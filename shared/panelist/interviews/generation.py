@@ -10,11 +10,9 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
     IdempotencyConfig,
     idempotent_function,
 )
@@ -27,13 +25,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from panelist.billing import credits
-from panelist.core import aws, net
+from panelist.core import aws, net, times
 from panelist.core.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
 from panelist.core.observability import logger
 from panelist.core.settings import get_settings
-from panelist.core.storage import org_pk, put_op, table
-from panelist.interviews import ai
-from panelist.interviews.store import get_interview, save_new_interview
+from panelist.interviews import ai, store
+from panelist.interviews.store import get_interview, get_task, save_new_interview
 from panelist.models.billing import ChargeKind
 from panelist.models.common import now
 from panelist.models.interviews import (
@@ -44,49 +41,18 @@ from panelist.models.interviews import (
     Seniority,
     Skill,
     TaskExecution,
-    TaskLog,
-    TaskLogOut,
     TaskStatus,
     TaskStatusOut,
 )
 from panelist.webhooks import delivery
 
-PREFIX = "TASK#"
 RECENT_LOGS = 10
 QUESTION_SECONDS = {Seniority.junior: 150, Seniority.mid: 180, Seniority.senior: 210, Seniority.lead: 240}
 WELCOME_MINUTES = 3
 QUEUED = "AI interview plan generation job has been queued successfully"
 
 
-def _task_sk(task_id: str) -> str:
-    return PREFIX + task_id
-
-
-def _log_prefix(task_id: str) -> str:
-    return f"{PREFIX}{task_id}#LOG#"
-
-
 # ------------------------------------------------------------------ the job record
-
-
-def get_task(organization_id: str, task_id: str) -> TaskExecution:
-    item = table().get(org_pk(organization_id), _task_sk(task_id))
-    if item is None:
-        raise NotFound("Task execution not found", field="job_id")
-    return TaskExecution.model_validate(item)
-
-
-def log(organization_id: str, task_id: str, message: str) -> None:
-    number = table().next_number(organization_id, "task_log")
-    entry = TaskLog(id=number, task_execution_id=task_id, message=message, created_at=now())
-    table().put(
-        {
-            "PK": org_pk(organization_id),
-            "SK": f"{_log_prefix(task_id)}{number:012d}",
-            "type": "TaskLog",
-            **entry.model_dump(mode="json"),
-        }
-    )
 
 
 _CHANGING = ("status", "current_step", "updated_at", "result", "error")
@@ -98,15 +64,8 @@ def _update(task: TaskExecution, *, message: str, notify: bool = False, **change
     The log entry is written first, so a client that sees the new status also sees the entry.
     """
     task = task.model_copy(update={"current_step": message, "updated_at": now(), **changes})
-    stored = task.model_dump(mode="json")
-    log(task.organization_id, task.id, message)
-    table().update(
-        org_pk(task.organization_id),
-        _task_sk(task.id),
-        "SET " + ", ".join(f"#{k} = :{k}" for k in _CHANGING),
-        names={f"#{k}": k for k in _CHANGING},
-        **{k: stored[k] for k in _CHANGING},
-    )
+    store.add_task_log(task.organization_id, task.id, message)
+    store.update_task(task, _CHANGING)
     if notify:
         _notify(task, message)
     return task
@@ -118,7 +77,7 @@ def _notify(task: TaskExecution, message: str) -> None:
             "job_id": task.id,
             "status": task.status.value,
             "message": message,
-            "timestamp": task.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "timestamp": times.iso_seconds(task.updated_at),
         }
         delivery.enqueue(
             task.organization_id,
@@ -131,24 +90,11 @@ def _notify(task: TaskExecution, message: str) -> None:
 
 def task_status(organization_id: str, task_id: str) -> TaskStatusOut:
     task = get_task(organization_id, task_id)
-    page = table().query(org_pk(organization_id), prefix=_log_prefix(task_id), limit=RECENT_LOGS, forward=False)
-    logs = [TaskLogOut.model_validate(item) for item in reversed(page.items)]
+    logs = store.recent_task_logs(organization_id, task_id, RECENT_LOGS)
     return TaskStatusOut.model_validate({**task.model_dump(), "recent_logs": logs})  # the seed's fields only
 
 
 # ------------------------------------------------------------------ submission
-
-
-@cache
-def _idempotency_store() -> DynamoDBPersistenceLayer:
-    # Records sit under one static partition with a TTL; the hashed key includes the organization.
-    return DynamoDBPersistenceLayer(
-        table_name=get_settings().table,
-        key_attr="PK",
-        sort_key_attr="SK",
-        static_pk_value="IDEMPOTENCY#generate_interview",
-        expiry_attr="ttl",
-    )
 
 
 def submit(
@@ -196,7 +142,7 @@ def _start_once(data: dict[str, Any], lambda_context: LambdaContext | None) -> T
 
     @idempotent_function(  # type: ignore[untyped-decorator]
         data_keyword_argument="data",
-        persistence_store=_idempotency_store(),
+        persistence_store=store.idempotency_records(),
         config=config,
         output_serializer=PydanticSerializer(TaskExecution),
     )
@@ -220,15 +166,7 @@ def _start(organization_id: str, request: GenerateInterviewRequest) -> TaskExecu
     )
     # The job is recorded and charged in one transaction (reference: the job id), before anything
     # starts: a balance that cannot cover it is a 402 and leaves nothing behind.
-    job = put_op(
-        {
-            "PK": org_pk(organization_id),
-            "SK": _task_sk(task.id),
-            "type": "TaskExecution",
-            **task.model_dump(mode="json"),
-        },
-        unique=True,
-    )
+    job = store.new_task_op(task)
     credits.charge(
         organization_id,
         credits.price("interview_generation"),
@@ -237,7 +175,7 @@ def _start(organization_id: str, request: GenerateInterviewRequest) -> TaskExecu
         description=f"Interview generation: {request.job_role}"[:200],
         extra_ops=[job],
     )
-    log(organization_id, task.id, "AI Progress: Job queued")
+    store.add_task_log(organization_id, task.id, "AI Progress: Job queued")
     try:
         aws.client("stepfunctions").start_execution(
             stateMachineArn=get_settings().generation_state_machine_arn,
@@ -277,9 +215,11 @@ def questions_for(skill: Skill) -> int:
 def write_questions(state: dict[str, Any]) -> list[dict[str, Any]]:
     """One Map iteration: the questions for one skill."""
     skill = Skill.model_validate(state["skill"])
-    log(state["organization_id"], state["task_id"], f"AI Progress: Generating interview questions for {skill.name}")
+    store.add_task_log(
+        state["organization_id"], state["task_id"], f"AI Progress: Generating interview questions for {skill.name}"
+    )
     drafts = ai.provider().write_questions(skill, Seniority(state["seniority"]), state["role"], questions_for(skill))
-    log(
+    store.add_task_log(
         state["organization_id"],
         state["task_id"],
         f"AI Progress: Completed questions for skill: {skill.name} ({len(drafts)} written)",

@@ -1,13 +1,24 @@
-"""Interview plans, addressed by UUID on every surface and by per-organization number on Xobin's."""
+"""The only writer of the interviews items: interview plans (`INTERVIEW#`, `INTERVIEWNO#`) and generation jobs.
+
+An interview is addressed by UUID on every surface and by per-organization number on Xobin's. A generation
+job is `TASK#<id>`, its log entries `TASK#<id>#LOG#<number>`, newest last.
+"""
 
 from __future__ import annotations
 
+from functools import cache
+
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
 from panelist.core.errors import NotFound
-from panelist.core.storage import counter_op, org_pk, put_op, table
-from panelist.models.interviews import Interview
+from panelist.core.settings import get_settings
+from panelist.core.storage import Item, counter_op, org_pk, put_op, table
+from panelist.models.common import now
+from panelist.models.interviews import Interview, TaskExecution, TaskLog, TaskLogOut
 
 PREFIX = "INTERVIEW#"
 NUMBER_PREFIX = "INTERVIEWNO#"
+TASK_PREFIX = "TASK#"
 
 
 def number_sk(number: int) -> str:
@@ -42,3 +53,79 @@ def get_interview_by_number(organization_id: str, number: int) -> Interview:
     if alias is None:
         raise NotFound("AI interview not found", field="ai_interview_id")
     return get_interview(organization_id, alias["interview_id"])
+
+
+# ------------------------------------------------------------------ generation jobs
+
+
+def _task_sk(task_id: str) -> str:
+    return TASK_PREFIX + task_id
+
+
+def _log_prefix(task_id: str) -> str:
+    return f"{TASK_PREFIX}{task_id}#LOG#"
+
+
+def new_task_op(task: TaskExecution) -> Item:
+    """The job's record, to be written in the transaction that charges for it."""
+    return put_op(
+        {
+            "PK": org_pk(task.organization_id),
+            "SK": _task_sk(task.id),
+            "type": "TaskExecution",
+            **task.model_dump(mode="json"),
+        },
+        unique=True,
+    )
+
+
+def get_task(organization_id: str, task_id: str) -> TaskExecution:
+    item = table().get(org_pk(organization_id), _task_sk(task_id))
+    if item is None:
+        raise NotFound("Task execution not found", field="job_id")
+    return TaskExecution.model_validate(item)
+
+
+def update_task(task: TaskExecution, fields: tuple[str, ...]) -> None:
+    stored = task.model_dump(mode="json")
+    table().update(
+        org_pk(task.organization_id),
+        _task_sk(task.id),
+        "SET " + ", ".join(f"#{k} = :{k}" for k in fields),
+        names={f"#{k}": k for k in fields},
+        **{k: stored[k] for k in fields},
+    )
+
+
+def add_task_log(organization_id: str, task_id: str, message: str) -> None:
+    number = table().next_number(organization_id, "task_log")
+    entry = TaskLog(id=number, task_execution_id=task_id, message=message, created_at=now())
+    table().put(
+        {
+            "PK": org_pk(organization_id),
+            "SK": f"{_log_prefix(task_id)}{number:012d}",
+            "type": "TaskLog",
+            **entry.model_dump(mode="json"),
+        }
+    )
+
+
+def recent_task_logs(organization_id: str, task_id: str, limit: int) -> list[TaskLogOut]:
+    """The job's latest `limit` log entries, oldest first."""
+    page = table().query(org_pk(organization_id), prefix=_log_prefix(task_id), limit=limit, forward=False)
+    return [TaskLogOut.model_validate(item) for item in reversed(page.items)]
+
+
+@cache
+def idempotency_records() -> DynamoDBPersistenceLayer:
+    """Where Powertools keeps generation requests' idempotency records: one static partition, with a TTL.
+
+    The hashed key includes the organization, so one organization's key never answers another's request.
+    """
+    return DynamoDBPersistenceLayer(
+        table_name=get_settings().table,
+        key_attr="PK",
+        sort_key_attr="SK",
+        static_pk_value="IDEMPOTENCY#generate_interview",
+        expiry_attr="ttl",
+    )

@@ -24,12 +24,13 @@ from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from aws_lambda_powertools.event_handler import Response
-from markupsafe import escape
+from markupsafe import Markup
 
 from panelist.accounts.organizations import get_organization
 from panelist.api import pages
 from panelist.api.auth import Principal
 from panelist.candidates.store import get_candidate
+from panelist.core import times
 from panelist.core.errors import BadRequest, Forbidden, NotFound, PanelistError, Unprocessable
 from panelist.core.signing import link_claims, sign
 from panelist.interviews.store import get_interview
@@ -234,7 +235,7 @@ def score_text(score: float | None) -> str:
 
 
 def _day(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%d %b %Y") if moment else ""
+    return times.day(moment) if moment else ""
 
 
 STATUS_LABELS = {
@@ -391,25 +392,25 @@ def candidate_result_page(result_id: str, token: str | None, *, base_url: str) -
     )
 
 
+_NAV_LINK = Markup('<a href="{}" style="color:#1f4f8a;margin-right:16px">{}</a>')
+_NAV_CURRENT = Markup('<span aria-current="page" style="font-weight:600;margin-right:16px">{}</span>')
+_NAV_BAR = Markup(
+    '<nav aria-label="Interview pages" style="background:#fff;border-bottom:1px solid #d9e2ec;'
+    'font:15px/1.4 -apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;padding:10px 16px">{}</nav>'
+)
+
+
 def _with_nav(document: str, nav: list[dict[str, Any]]) -> str:
-    """The report with the navigation menu at the top of its body."""
+    """The report with the navigation menu at the top of its body (every label and link escaped)."""
     if not nav:
         return document
-    links = "".join(
-        f'<a href="{escape(item["href"])}" style="color:#1f4f8a;margin-right:16px">{escape(item["label"])}</a>'
-        if not item["current"]
-        else f'<span aria-current="page" style="font-weight:600;margin-right:16px">{escape(item["label"])}</span>'
+    from panelist.reports.html import insert_at_body_start  # the rendering stack, like the report itself
+
+    links = Markup("").join(
+        _NAV_CURRENT.format(item["label"]) if item["current"] else _NAV_LINK.format(item["href"], item["label"])
         for item in nav
     )
-    bar = (  # every label and link above is escaped
-        '<nav aria-label="Interview pages" style="background:#fff;border-bottom:1px solid #d9e2ec;'
-        'font:15px/1.4 -apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;padding:10px 16px">'
-        f"{links}</nav>"
-    )
-    match = re.search(r"<body[^>]*>", document, flags=re.IGNORECASE)
-    if match is None:
-        return bar + document
-    return document[: match.end()] + bar + document[match.end() :]
+    return insert_at_body_start(document, _NAV_BAR.format(links))
 
 
 def recruiter_result_page(result_id: str, token: str | None, *, base_url: str) -> Response[str]:

@@ -20,23 +20,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from panelist.candidates.campaigns import get_campaign, open_invite
-from panelist.candidates.store import PREFIX as CANDIDATE_PREFIX
-from panelist.candidates.store import file_key, get_candidate, save_candidate
-from panelist.core import aws
+from panelist.candidates.campaigns import open_invite
+from panelist.candidates.store import add_candidate_file, file_key, get_campaign, get_candidate, save_candidate
+from panelist.core import aws, times
 from panelist.core.background import request_analysis
 from panelist.core.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 from panelist.core.observability import logger
 from panelist.core.settings import get_settings
 from panelist.core.signing import link_claims, sign
-from panelist.core.storage import ConditionFailed, Item, org_pk, put_op, table, update_op
+from panelist.core.storage import ConditionFailed, Item
 from panelist.interviews import ai
 from panelist.interviews.store import get_interview
 from panelist.models.campaigns import CampaignStatus, Invite, InviteStatus
@@ -44,14 +41,14 @@ from panelist.models.candidates import Candidate, CandidateFile, FileType
 from panelist.models.common import new_id, now
 from panelist.models.interviews import Interview, Question
 from panelist.models.sessions import Answer, Session, SessionStatus, Turn
-from panelist.sessions.store import PREFIX as SESSION_PREFIX
-from panelist.sessions.store import finish_session, get_session, save_new_session
+from panelist.sessions import store
+from panelist.sessions.lifecycle import finish_session, save_new_session
+from panelist.sessions.store import get_session
 
 AUDIENCE = "interview-session"
 TOKEN_GRACE = timedelta(hours=1)  # a token outlives the interview's time limit by this much
 ANSWER_GRACE = timedelta(minutes=2)  # an answer sent this long after the time limit still counts
 INACTIVE_AFTER = timedelta(minutes=30)  # the sweep abandons a session with no answer for this long
-ACTIVE_PK = "ACTIVESESSIONS"
 MAX_ANSWER_CHARS = 10_000
 MAX_NAME_CHARS = 200
 UPLOAD_SECONDS = 900
@@ -152,33 +149,6 @@ def _seconds(session: Session, at: datetime) -> float:
     return round(max(0.0, (at - session.started_at).total_seconds()), 3)
 
 
-def _stamp(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-# ------------------------------------------------------------------ the active-session index
-
-
-def _active_sk(session_id: str, activity: datetime) -> str:
-    return f"{_stamp(activity)}#{session_id}"
-
-
-def _active_put(session: Session, activity: datetime) -> Item:
-    return put_op(
-        {
-            "PK": ACTIVE_PK,
-            "SK": _active_sk(session.id, activity),
-            "type": "ActiveSession",
-            "organization_id": session.organization_id,
-            "session_id": session.id,
-        }
-    )
-
-
-def _active_delete(session_id: str, activity: datetime) -> Item:
-    return {"Delete": {"Key": {"PK": {"S": ACTIVE_PK}, "SK": {"S": _active_sk(session_id, activity)}}}}
-
-
 # ------------------------------------------------------------------ starting
 
 
@@ -234,11 +204,11 @@ def start_session(
     )
     # The index item first: a session that exists is always found by the sweep; an item left without
     # a session (the save refused) is removed by the next sweep.
-    table().transact(_active_put(session, at))
+    store.commit([store.active_put_op(session, at)])
     try:
         session = save_new_session(session)
     except Exception:
-        table().transact(_active_delete(session.id, at))
+        store.commit([store.active_delete_op(session.id, at)])
         raise
     logger.info("interview session started", extra={"session_id": session.id})
     return Started(session, interview, session_token(session, interview))
@@ -304,7 +274,7 @@ def finish(opened: Opened, status: SessionStatus, *, at: datetime | None = None)
         finished = finish_session(session.organization_id, session.id, status, at=at, analysed_next=analysed_next)
     except Conflict:
         finished = get_session(session.organization_id, session.id)  # finished the other way meanwhile
-    table().transact(_active_delete(session.id, session.updated_at))
+    store.commit([store.active_delete_op(session.id, session.updated_at)])
     if finished.status is SessionStatus.completed and session.status is SessionStatus.in_progress:
         request_analysis(finished.organization_id, finished.id)
     return finished
@@ -412,28 +382,8 @@ def submit_answer(opened: Opened, form: AnswerForm, *, at: datetime | None = Non
         turns.append(Turn(timestamp=moment, speaker="ai", text=follow_up, question_id=step.question.id))
     elif following := _next_question(session, interview, step.question):
         turns.append(Turn(timestamp=moment, speaker="ai", text=following.prompt, question_id=following.id))
-    stored_turns = [t.model_dump(mode="json") for t in turns]
-    updated_at = at.astimezone(UTC).isoformat()
     try:
-        table().transact(
-            update_op(
-                org_pk(session.organization_id),
-                SESSION_PREFIX + session.id,
-                "SET turns = list_append(turns, :turns), answers = list_append(answers, :answer), updated_at = :at"
-                " ADD integrity.tab_switches :tabs, integrity.pastes :pastes",
-                condition="#status = :active AND size(turns) = :count",
-                names={"#status": "status"},
-                turns=stored_turns,
-                answer=[answer.model_dump(mode="json")],
-                at=updated_at,
-                active=SessionStatus.in_progress.value,
-                count=len(session.turns),
-                tabs=form.tab_switches,
-                pastes=form.pastes,
-            ),
-            _active_delete(session.id, session.updated_at),
-            _active_put(session, at),
-        )
+        store.append_answer(session, answer, turns, at, form.tab_switches, form.pastes)
     except ConditionFailed:
         return Opened(get_session(session.organization_id, session.id), interview)  # a concurrent submit won
     updated = session.model_copy(
@@ -464,7 +414,7 @@ def create_upload(opened: Opened, kind: str, content_type: str) -> dict[str, Any
         key = file_key(session.organization_id, session.candidate_id, f"resume-{new_id()}.pdf")
     else:
         raise BadRequest("kind must be audio or resume", field="kind", expected="audio or resume")
-    url = _presigner().generate_presigned_url(
+    url = aws.client("s3").generate_presigned_url(
         "put_object",
         Params={"Bucket": get_settings().bucket, "Key": key, "ContentType": base_type},
         ExpiresIn=UPLOAD_SECONDS,
@@ -477,11 +427,6 @@ def create_upload(opened: Opened, kind: str, content_type: str) -> dict[str, Any
         "expires_in": UPLOAD_SECONDS,
         "max_bytes": MAX_RESUME_BYTES if kind == "resume" else None,
     }
-
-
-def _presigner() -> Any:
-    """An S3 client that presigns with SigV4 (a SigV2 URL fails CORS preflights on the emulator, and is legacy)."""
-    return boto3.client("s3", config=Config(signature_version="s3v4"))
 
 
 _RESUME_KEY = re.compile(r"^orgs/[^/]+/candidates/[^/]+/resume-[0-9a-f-]{36}\.pdf$")
@@ -510,14 +455,7 @@ def attach_resume(opened: Opened, key: str, name: str = "resume.pdf") -> Candida
     attached = CandidateFile(
         type=FileType.resume, key=key, name=shown, content_type="application/pdf", uploaded_at=now()
     )
-    table().update(
-        org_pk(session.organization_id),
-        CANDIDATE_PREFIX + session.candidate_id,
-        "SET files = list_append(if_not_exists(files, :empty), :file)",
-        condition="attribute_exists(PK)",
-        empty=[],
-        file=[attached.model_dump(mode="json")],
-    )
+    add_candidate_file(session.organization_id, session.candidate_id, attached)
     return attached
 
 
@@ -532,16 +470,7 @@ def record_signals(opened: Opened, body: dict[str, Any]) -> None:
     if not any(deltas.values()) or opened.session.status is not SessionStatus.in_progress:
         return
     try:
-        table().update(
-            org_pk(opened.session.organization_id),
-            SESSION_PREFIX + opened.session.id,
-            "ADD integrity.tab_switches :tabs, integrity.pastes :pastes",
-            condition="#status = :active",
-            names={"#status": "status"},
-            tabs=deltas["tab_switches"],
-            pastes=deltas["pastes"],
-            active=SessionStatus.in_progress.value,
-        )
+        store.add_integrity_signals(opened.session, deltas["tab_switches"], deltas["pastes"])
     except ConditionFailed:
         return  # the session ended meanwhile
 
@@ -556,11 +485,11 @@ def sweep(at: datetime | None = None, *, inactive_after: timedelta = INACTIVE_AF
     (by any path) or moved on is removed.
     """
     at = at or now()
-    cutoff = _stamp(at - inactive_after)
+    cutoff = times.sortable(at - inactive_after)
     abandoned: list[str] = []
     cursor: str | None = None
     while True:
-        page = table().query(ACTIVE_PK, limit=100, cursor=cursor)
+        page = store.active_sessions(cursor)
         stale = [item for item in page.items if str(item["SK"]) < cutoff]
         for item in stale:
             if _sweep_one(item, at, at - inactive_after):
@@ -572,22 +501,21 @@ def sweep(at: datetime | None = None, *, inactive_after: timedelta = INACTIVE_AF
 
 def _sweep_one(item: Item, at: datetime, cutoff: datetime) -> bool:
     organization_id, session_id = str(item["organization_id"]), str(item["session_id"])
-    forget = {"Delete": {"Key": {"PK": {"S": ACTIVE_PK}, "SK": {"S": str(item["SK"])}}}}
     try:
         session = get_session(organization_id, session_id)
         interview = get_interview(organization_id, session.interview_id)
     except NotFound:
-        table().transact(forget)
+        store.forget_active(str(item["SK"]))
         return False
     if session.status is not SessionStatus.in_progress:
-        table().transact(forget)
+        store.forget_active(str(item["SK"]))
         return False
-    if _active_sk(session.id, session.updated_at) != item["SK"]:
-        table().transact(forget)  # the session was active since: a newer item stands for it
+    if store.active_sk(session.id, session.updated_at) != item["SK"]:
+        store.forget_active(str(item["SK"]))  # the session was active since: a newer item stands for it
         if session.updated_at > cutoff:
             return False
     finish(Opened(session, interview), SessionStatus.abandoned, at=at)
-    table().transact(forget)
+    store.forget_active(str(item["SK"]))
     logger.info("inactive session abandoned", extra={"session_id": session_id})
     return True
 

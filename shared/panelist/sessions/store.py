@@ -1,4 +1,5 @@
-"""Interview sessions, addressed by UUID and by per-organization number (Xobin's `response_id`).
+"""The only writer of the sessions items: sessions (`SESSION#`, addressed by UUID, and `RESPONSE#<number>`,
+Xobin's `response_id`), their candidate and interview indexes, list counters and the active-session index.
 
 A session is listed in up to four partitions (all, by status, by campaign, by campaign and status),
 each sorted by start time. Every partition has counters for its total and for each year, month and
@@ -8,31 +9,18 @@ day of start, changed in the transaction that adds, moves or removes the session
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from panelist.billing import credits
-from panelist.candidates.campaigns import INVITE_PREFIX
-from panelist.candidates.store import get_candidate
-from panelist.core import aws
-from panelist.core.background import request_render
-from panelist.core.errors import BadRequest, Conflict, Gone, NotFound
-from panelist.core.settings import get_settings
-from panelist.core.storage import ConditionFailed, Item, counter_op, org_pk, put_op, table, update_op
-from panelist.models.billing import ChargeKind
-from panelist.models.campaigns import InviteStatus
+from panelist.core import times
+from panelist.core.errors import BadRequest, NotFound
+from panelist.core.storage import Item, Page, counter_op, delete_op, list_counter, org_pk, put_op, table, update_op
 from panelist.models.common import now
-from panelist.models.sessions import (
-    Session,
-    SessionDetail,
-    SessionStatus,
-    SessionSummary,
-    TranscriptOut,
-    TranscriptTurn,
-)
-from panelist.webhooks import endpoints
+from panelist.models.sessions import Answer, Session, SessionStatus, Turn
 
 PREFIX = "SESSION#"
+ACTIVE_PK = "ACTIVESESSIONS"  # in-progress sessions by last activity, for the abandonment sweep
 NUMBER_PREFIX = "RESPONSE#"
 _INDEXES = ("GSI1", "GSI2", "GSI3", "GSI4")  # all, by status, by campaign, by campaign and status
 
@@ -62,13 +50,13 @@ def session_lists(session: Session) -> dict[str, str]:
 
 
 def _sort_key(session: Session) -> str:
-    return session.started_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") + "#" + session.id
+    return times.sortable(session.started_at) + "#" + session.id
 
 
 def list_counters(partition: str, started: datetime) -> list[str]:
     """The counters of `partition` a session started at `started` counts in: all time, its year, month, day."""
     day = started.astimezone(UTC).date().isoformat()
-    return [f"LIST#{partition}", *(f"LIST#{partition}#{day[:n]}" for n in (4, 7, 10))]
+    return [list_counter(partition), *(list_counter(partition, day[:n]) for n in (4, 7, 10))]
 
 
 def _counted(session: Session, partitions: list[str], delta: int) -> list[Item]:
@@ -142,131 +130,33 @@ def session_item(session: Session) -> Item:
     }
 
 
-def _invite_op(session: Session, status: InviteStatus, *, starting: bool) -> Item:
-    """Move the session's invite on; starting needs it unused and unexpired."""
-    condition, values = "attribute_exists(PK)", {}
-    if starting:
-        condition = "#status IN (:pending, :opened) AND expires_at > :now"
-        values = {"pending": InviteStatus.pending.value, "opened": InviteStatus.opened.value}
-        values["now"] = now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return update_op(
-        org_pk(session.organization_id),
-        INVITE_PREFIX + str(session.invite_id),
-        "SET #status = :new, session_id = :session, candidate_id = :candidate",
-        condition=condition,
-        names={"#status": "status"},
-        new=status.value,
-        session=session.id,
-        candidate=session.candidate_id,
-        **values,
-    )
-
-
-def _campaign_op(session: Session, counters: tuple[str, ...]) -> Item:
-    expression = "ADD " + ", ".join(f"{name} :one" for name in counters)
-    return update_op(
-        org_pk(session.organization_id),
-        f"CAMPAIGN#{session.campaign_id}",
-        expression,
-        condition="attribute_exists(PK)",
-        one=1,
-    )
-
-
-def _publish(session: Session, event: str) -> None:
-    data = {
-        **SessionSummary.of(session).model_dump(mode="json"),
-        "interview_id": session.interview_id,
-        "candidate_id": session.candidate_id,
-        "invite_id": session.invite_id,
-    }
-    endpoints.publish(session.organization_id, event, data, idempotency_key=f"{event}:{session.id}")
-
-
-def save_new_session(session: Session) -> Session:
-    """Store a new session under the next `response_id`, with every counter it counts in.
-
-    A session of a campaign counts as started there (and as completed when it already is); one from
-    an invite uses the invite up: an expired invite is Gone, a used one a Conflict. A session starting
-    in progress needs a balance that covers its first minute (PaymentRequired otherwise).
-    """
-    if session.status is SessionStatus.in_progress:
-        credits.ensure_session_can_start(session.organization_id)
+def insert_session(session: Session, with_ops: list[Item]) -> Session:
+    """Store a new session under the next `response_id`, with its indexes and counters, and `with_ops`."""
     number = table().next_number(session.organization_id, "session")
     session = session.model_copy(update={"number": number})
     pk = org_pk(session.organization_id)
-    ops = [
+    table().transact(
         put_op(session_item(session), unique=True),
         put_op({"PK": pk, "SK": number_sk(number), "session_id": session.id}, unique=True),
         *_index_ops(session),
         counter_op(pk, "sessions"),
         *_counted(session, list(session_lists(session).values()), 1),
-    ]
-    completed = session.status is SessionStatus.completed
-    if session.campaign_id:
-        ops.append(_campaign_op(session, ("started", "completed") if completed else ("started",)))
-    if session.invite_id:
-        invite_status = InviteStatus.completed if completed else InviteStatus.started
-        ops.append(_invite_op(session, invite_status, starting=True))
-    try:
-        table().transact(*ops)
-    except ConditionFailed:
-        if session.invite_id:
-            _refuse_invite(session)
-        raise
-    if session.status is SessionStatus.in_progress:
-        _publish(session, "session.started")
-    elif session.status is SessionStatus.completed:
-        request_render(session.organization_id, session.id)
+        *with_ops,
+    )
     return session
 
 
-def _refuse_invite(session: Session) -> None:
-    invite = table().get(org_pk(session.organization_id), INVITE_PREFIX + str(session.invite_id))
-    if invite is None:
-        raise NotFound("invite not found", field="invite_id")
-    if invite["status"] in (InviteStatus.pending.value, InviteStatus.opened.value):
-        raise Gone("the invite has expired", field="invite_id", expected="an invite before its expires_at")
-    raise Conflict("the invite has already been used for a session", field="invite_id")
-
-
-_FINAL = (SessionStatus.completed, SessionStatus.abandoned)
-
-
-def finish_session(
-    organization_id: str,
-    session_id: str,
-    status: SessionStatus,
-    *,
-    at: datetime | None = None,
-    analysed_next: bool = False,
-) -> Session:
-    """End an in-progress session as completed or abandoned, moving it between lists and counters at once.
-
-    Finishing it again the same way returns it unchanged (a retry counts nothing twice); any other
-    move is a Conflict. Completing publishes `session.completed` and queues the report's render, unless
-    an analysis follows (`analysed_next`): that queues the render once it has written its results.
-    """
-    if status not in _FINAL:
-        raise ValueError(f"a session can only finish as {' or '.join(s.value for s in _FINAL)}")
-    session = get_session(organization_id, session_id)
-    if session.status is status:
-        return session
-    if session.status is not SessionStatus.in_progress:
-        raise Conflict(f"the session is already {session.status.value}", field="status")
-    at = at or now()
-    updated = session.model_copy(
-        update={"status": status, "updated_at": at, "completed_at": at if status is SessionStatus.completed else None}
-    )
-    before, after = session_lists(session), session_lists(updated)
+def finish_ops(session: Session, finished: Session) -> list[Item]:
+    """Writes that end an in-progress session as `finished` says, moving it between its lists' counters."""
+    before, after = session_lists(session), session_lists(finished)
     moved = [index for index in after if before[index] != after[index]]
-    stored = updated.model_dump(mode="json")
+    stored = finished.model_dump(mode="json")
     changes = {"status": stored["status"], "updated_at": stored["updated_at"], "completed_at": stored["completed_at"]}
     changes |= {f"{index}PK": after[index] for index in moved}
-    ops = [
+    return [
         update_op(
-            org_pk(organization_id),
-            PREFIX + session_id,
+            org_pk(session.organization_id),
+            PREFIX + session.id,
             "SET " + ", ".join(f"#{k} = :{k}" for k in changes),
             condition="#status = :was",
             names={f"#{k}": k for k in changes},
@@ -276,46 +166,35 @@ def finish_session(
         *_counted(session, [before[index] for index in moved], -1),
         *_counted(session, [after[index] for index in moved], 1),
     ]
-    if session.campaign_id and status is SessionStatus.completed:
-        ops.append(_campaign_op(session, ("completed",)))
-    if session.invite_id and status is SessionStatus.completed:
-        ops.append(_invite_op(session, InviteStatus.completed, starting=False))
-    try:
-        _commit_finish(updated, ops)
-    except ConditionFailed:
-        current = get_session(organization_id, session_id)  # another caller finished it first
-        if current.status is status:
-            return current
-        raise Conflict(f"the session is already {current.status.value}", field="status") from None
-    if status is SessionStatus.completed:
-        _publish(updated, "session.completed")
-        if not analysed_next:
-            request_render(organization_id, session_id)
-    return updated
 
 
-def _commit_finish(session: Session, ops: list[Item]) -> None:
-    """Commit a finished session; a completed one is charged per started minute in the same transaction.
+def set_fields_op(
+    session: Session, fields: Iterable[str], *, condition: str = "attribute_exists(PK)", **values: Any
+) -> Item:
+    """Write these fields of `session` as they are in the model, on `condition` (placeholders `values`)."""
+    stored = session.model_dump(mode="json", include=set(fields))
+    return update_op(
+        org_pk(session.organization_id),
+        PREFIX + session.id,
+        "SET " + ", ".join(f"#{name} = :{name}" for name in stored),
+        condition=condition,
+        names={f"#{name}": name for name in stored} | ({"#status": "status"} if "#status" in condition else {}),
+        **values,
+        **stored,
+    )
 
-    The interview has happened, so a balance that cannot cover it is charged what it holds and the
-    rest is recorded as the ledger entry's shortfall (never refused, never lost).
-    """
-    if session.status is SessionStatus.completed:
-        amount, reference, description = credits.session_charge(
-            session.id, session.started_at, session.completed_at or session.updated_at
-        )
-        if amount and credits.get_credits(session.organization_id) is not None:
-            credits.charge(
-                session.organization_id,
-                amount,
-                kind=ChargeKind.session,
-                reference=reference,
-                description=description,
-                partial=True,
-                extra_ops=ops,
-            )
-            return
-    table().transact(*ops)
+
+def set_fields(
+    session: Session, fields: Iterable[str], *, condition: str = "attribute_exists(PK)", **values: Any
+) -> None:
+    """`set_fields_op`, on its own (ConditionFailed when the condition does not hold)."""
+    commit([set_fields_op(session, fields, condition=condition, **values)])
+
+
+def commit(ops: list[Item], *, chunk: int = 100) -> None:
+    """Commit writes of the stores together, `chunk` at a time (one transaction when they fit)."""
+    for start in range(0, len(ops), chunk):
+        table().transact(*ops[start : start + chunk])
 
 
 def date_buckets(start: date, end: date) -> Iterator[str]:
@@ -362,7 +241,7 @@ def list_sessions(
     pk = org_pk(organization_id)
     if start_date is None and end_date is None:
         items = table().query_offset(partition, index=index, offset=offset, limit=limit)
-        total = table().counter(pk, f"LIST#{partition}")
+        total = table().counter(pk, list_counter(partition))
     else:
         low = max(start_date or EARLIEST, EARLIEST)
         high = min(end_date or date.max, now().date() + timedelta(days=1))
@@ -370,7 +249,7 @@ def list_sessions(
             return [], 0
         between = (low.isoformat(), (high + timedelta(days=1)).isoformat())
         items = table().query_offset(partition, index=index, offset=offset, limit=limit, between=between)
-        names = [f"LIST#{partition}#{bucket}" for bucket in date_buckets(low, high)]
+        names = [list_counter(partition, bucket) for bucket in date_buckets(low, high)]
         total = sum(table().counters(pk, names).values())
     return [Session.model_validate(i) for i in items], total
 
@@ -389,44 +268,72 @@ def get_session_by_number(organization_id: str, number: int) -> Session:
     return get_session(organization_id, alias["session_id"])
 
 
-def session_detail(organization_id: str, session_id: str, *, base_url: str) -> SessionDetail:
-    session = get_session(organization_id, session_id)
-    try:
-        candidate = get_candidate(organization_id, session.candidate_id)
-        email = None if candidate.erased_at else candidate.email
-    except NotFound:
-        email = None
-    links = f"{base_url}/api/session/{session.id}"
-    return SessionDetail(
-        **SessionSummary.of(session).model_dump(exclude={"participant_email"}),
-        participant_email=email,
-        transcript_url=f"{links}/transcript",
-        audio_url=f"{links}/audio" if session.audio_key else None,
+# ------------------------------------------------------------------ the interview's writes
+
+
+def append_answer(session: Session, answer: Answer, turns: list[Turn], at: datetime, tabs: int, pastes: int) -> None:
+    """Append an answer and its turns, on the condition that nobody else did first (the turn count)."""
+    commit(
+        [
+            update_op(
+                org_pk(session.organization_id),
+                PREFIX + session.id,
+                "SET turns = list_append(turns, :turns), answers = list_append(answers, :answer), updated_at = :at"
+                " ADD integrity.tab_switches :tabs, integrity.pastes :pastes",
+                condition="#status = :active AND size(turns) = :count",
+                names={"#status": "status"},
+                turns=[t.model_dump(mode="json") for t in turns],
+                answer=[answer.model_dump(mode="json")],
+                at=at.astimezone(UTC).isoformat(),
+                active=SessionStatus.in_progress.value,
+                count=len(session.turns),
+                tabs=tabs,
+                pastes=pastes,
+            ),
+            active_delete_op(session.id, session.updated_at),
+            active_put_op(session, at),
+        ]
     )
 
 
-def transcript(organization_id: str, session_id: str) -> TranscriptOut:
-    session = get_session(organization_id, session_id)
-    return TranscriptOut(
-        session_id=session.id,
-        started_at=session.started_at,
-        completed_at=session.completed_at,
-        turns=[TranscriptTurn.model_validate(t.model_dump()) for t in session.turns],
+def add_integrity_signals(session: Session, tab_switches: int, pastes: int) -> None:
+    """Add to an in-progress session's integrity counters (ConditionFailed once it ended)."""
+    table().update(
+        org_pk(session.organization_id),
+        PREFIX + session.id,
+        "ADD integrity.tab_switches :tabs, integrity.pastes :pastes",
+        condition="#status = :active",
+        names={"#status": "status"},
+        tabs=tab_switches,
+        pastes=pastes,
+        active=SessionStatus.in_progress.value,
     )
 
 
-AUDIO_LINK_SECONDS = 900
+def active_sk(session_id: str, activity: datetime) -> str:
+    return f"{times.sortable(activity)}#{session_id}"
 
 
-def audio_link(organization_id: str, session_id: str) -> str:
-    """A presigned GET of the session's audio, valid for 15 minutes; NotFound when it has none."""
-    session = get_session(organization_id, session_id)
-    if not session.audio_key:
-        raise NotFound("this session has no audio recording", field="id")
-    return str(
-        aws.client("s3").generate_presigned_url(
-            "get_object",
-            Params={"Bucket": get_settings().bucket, "Key": session.audio_key},
-            ExpiresIn=AUDIO_LINK_SECONDS,
-        )
+def active_put_op(session: Session, activity: datetime) -> Item:
+    return put_op(
+        {
+            "PK": ACTIVE_PK,
+            "SK": active_sk(session.id, activity),
+            "type": "ActiveSession",
+            "organization_id": session.organization_id,
+            "session_id": session.id,
+        }
     )
+
+
+def active_delete_op(session_id: str, activity: datetime) -> Item:
+    return delete_op(ACTIVE_PK, active_sk(session_id, activity))
+
+
+def forget_active(sort_key: str) -> None:
+    commit([delete_op(ACTIVE_PK, sort_key)])
+
+
+def active_sessions(cursor: str | None) -> Page:
+    """A page of the active-session index, least recently active first."""
+    return table().query(ACTIVE_PK, limit=100, cursor=cursor)

@@ -37,11 +37,11 @@ from panelist.core import aws, net
 from panelist.core.errors import BadRequest, ConfigurationError
 from panelist.core.observability import logger, metrics
 from panelist.core.settings import get_settings
-from panelist.core.storage import ConditionFailed, Item, org_pk, table
+from panelist.core.storage import Item
 from panelist.models.common import now
+from panelist.webhooks import store
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a format marker, not a secret
-SECRET_SK = "WEBHOOKSECRET"  # noqa: S105 - a sort key
 ROTATION_OVERLAP = timedelta(hours=24)
 MAX_ATTEMPTS = 8  # the WebhookQueue RedrivePolicy maxReceiveCount in template.yaml
 BACKOFF_BASE_SECONDS = 2
@@ -145,18 +145,7 @@ def verify(
 
 def _secret_item(organization_id: str) -> Item:
     """The organization's secret item, created on first use (the first writer wins a race)."""
-    pk = org_pk(organization_id)
-    if item := table().get(pk, SECRET_SK):
-        return item
-    item = {"PK": pk, "SK": SECRET_SK, "type": "WebhookSecret", "secret": new_secret(), "created_at": now().isoformat()}
-    try:
-        table().put(item, unique=True)
-    except ConditionFailed:
-        winner = table().get(pk, SECRET_SK)
-        if winner is None:
-            raise
-        return winner
-    return item
+    return store.get_secret_item(organization_id) or store.insert_secret(organization_id, new_secret(), now())
 
 
 def get_signing_secrets(organization_id: str) -> list[str]:
@@ -176,16 +165,7 @@ def rotate_secret(organization_id: str) -> str:
     """
     _secret_item(organization_id)
     secret, at = new_secret(), now()
-    table().update(
-        org_pk(organization_id),
-        SECRET_SK,
-        "SET #prev = #cur, #until = :until, #cur = :new, #rotated = :at",
-        condition="attribute_exists(PK)",
-        names={"#prev": "previous_secret", "#cur": "secret", "#until": "previous_expires_at", "#rotated": "rotated_at"},
-        new=secret,
-        until=(at + ROTATION_OVERLAP).isoformat(),
-        at=at.isoformat(),
-    )
+    store.replace_secret(organization_id, secret, at, at + ROTATION_OVERLAP)
     return secret
 
 
@@ -249,21 +229,18 @@ def backoff(attempt: int, retry_after: int | None = None) -> int:
 
 def _record(message: QueuedWebhook, attempt: int, started: datetime, outcome: str, **result: Any) -> None:
     """Keep the attempt for ATTEMPT_RETENTION; best effort, so a delivered webhook is not sent again for it."""
-    item = {
-        "PK": org_pk(message.organization_id),
-        "SK": f"WEBHOOK#{message.id}#ATTEMPT#{attempt:03d}",
-        "type": "WebhookAttempt",
-        "webhook_id": message.id,
-        "event_type": message.type,
-        "url": message.url,
-        "attempt": attempt,
-        "at": started.isoformat(),
-        "outcome": outcome,
-        "ttl": int((started + ATTEMPT_RETENTION).timestamp()),
-        **{k: v for k, v in result.items() if v is not None},
-    }
     try:
-        table().put(item)
+        store.record_attempt(
+            message.organization_id,
+            message.id,
+            attempt,
+            started + ATTEMPT_RETENTION,
+            event_type=message.type,
+            url=message.url,
+            at=started.isoformat(),
+            outcome=outcome,
+            **{k: v for k, v in result.items() if v is not None},
+        )
     except ClientError:
         logger.exception("could not record the webhook attempt", webhook_id=message.id, attempt=attempt)
     logger.info("webhook attempt", webhook_id=message.id, attempt=attempt, outcome=outcome, **result)

@@ -13,15 +13,25 @@ import hashlib
 from typing import Any
 
 from panelist.core import net
-from panelist.core.errors import BadRequest, Conflict, NotFound
+from panelist.core.errors import BadRequest
 from panelist.core.observability import logger
 from panelist.core.settings import get_settings
-from panelist.core.storage import ConditionFailed, Item, counter_op, org_pk, put_op, serialize, table, update_op
 from panelist.models.common import new_id, now
 from panelist.models.webhooks import WebhookEndpoint, WebhookEndpointCreate, WebhookEvent
-from panelist.webhooks import delivery
+from panelist.webhooks import delivery, store
+from panelist.webhooks.store import MAX_ENDPOINTS, count_endpoints, delete_endpoint, list_endpoints
 
 # Every event type an endpoint can subscribe to: the one place they are named.
+__all__ = [
+    "EVENTS",
+    "MAX_ENDPOINTS",
+    "count_endpoints",
+    "create_endpoint",
+    "delete_endpoint",
+    "list_endpoints",
+    "publish",
+]
+
 EVENTS = (
     "session.started",
     "session.completed",
@@ -29,11 +39,6 @@ EVENTS = (
     "campaign.completed",
     "credits.low",
 )
-
-MAX_ENDPOINTS = 20
-PREFIX = "WEBHOOKENDPOINT#"
-URL_PREFIX = "WEBHOOKURL#"
-COUNTER = "WEBHOOKENDPOINTS"  # the counter item is COUNTER#WEBHOOKENDPOINTS (storage.counter_op)
 
 
 def _url_key(url: str) -> str:
@@ -69,50 +74,6 @@ def _events(requested: list[str] | None) -> list[str]:
     return requested
 
 
-def endpoint_item(endpoint: WebhookEndpoint, url_key: str) -> Item:
-    return {
-        "PK": org_pk(endpoint.organization_id),
-        "SK": PREFIX + endpoint.id,
-        "type": "WebhookEndpoint",
-        "url_key": url_key,
-        **endpoint.model_dump(mode="json"),
-    }
-
-
-def save_new_endpoint(endpoint: WebhookEndpoint) -> WebhookEndpoint:
-    """Store a new endpoint with its URL lookup and the counter; Conflict for a known URL or past the limit."""
-    url_key = _url_key(endpoint.url)
-    pk = org_pk(endpoint.organization_id)
-    try:
-        table().transact(
-            put_op(endpoint_item(endpoint, url_key), unique=True),
-            put_op(
-                {"PK": pk, "SK": URL_PREFIX + url_key, "type": "WebhookUrl", "endpoint_id": endpoint.id}, unique=True
-            ),
-            update_op(
-                pk,
-                f"COUNTER#{COUNTER}",
-                "ADD #v :one",
-                condition="attribute_not_exists(#v) OR #v < :max",
-                names={"#v": "value"},
-                one=1,
-                max=MAX_ENDPOINTS,
-            ),
-        )
-    except ConditionFailed as exc:
-        if exc.reasons[1:2] == ["ConditionalCheckFailed"]:
-            raise Conflict(
-                "a webhook endpoint with this url already exists", field="url", expected="a URL not registered yet"
-            ) from None
-        if exc.reasons[2:3] == ["ConditionalCheckFailed"]:
-            raise Conflict(
-                f"an organization can have at most {MAX_ENDPOINTS} webhook endpoints; delete one first",
-                expected=f"at most {MAX_ENDPOINTS} webhook endpoints per organization",
-            ) from None
-        raise
-    return endpoint
-
-
 def create_endpoint(organization_id: str, request: WebhookEndpointCreate) -> WebhookEndpoint:
     """Register a URL for the organization's events (by default, every event type)."""
     endpoint = WebhookEndpoint(
@@ -126,37 +87,10 @@ def create_endpoint(organization_id: str, request: WebhookEndpointCreate) -> Web
     return save_new_endpoint(endpoint)
 
 
-def list_endpoints(organization_id: str, *, offset: int = 0, limit: int = MAX_ENDPOINTS) -> list[WebhookEndpoint]:
-    """Endpoints [offset, offset + limit), oldest first: one Query reading offset + limit items at most."""
-    items = table().query_offset(org_pk(organization_id), prefix=PREFIX, offset=offset, limit=limit)
-    return [WebhookEndpoint.model_validate(item) for item in items]
-
-
-def count_endpoints(organization_id: str) -> int:
-    return table().counter(org_pk(organization_id), COUNTER)
-
-
-def _delete_op(pk: str, sk: str, *, condition: str | None = None) -> dict[str, Any]:
-    op: dict[str, Any] = {"Key": serialize({"PK": pk, "SK": sk})}
-    if condition:
-        op["ConditionExpression"] = condition
-    return {"Delete": op}
-
-
-def delete_endpoint(organization_id: str, endpoint_id: str) -> None:
-    """Remove an endpoint, its URL lookup and its place in the counter together; NotFound naming `id`."""
-    pk = org_pk(organization_id)
-    item = table().get(pk, PREFIX + endpoint_id)
-    if item is None:
-        raise NotFound("webhook endpoint not found", field="id")
-    try:
-        table().transact(
-            _delete_op(pk, PREFIX + endpoint_id, condition="attribute_exists(PK)"),
-            _delete_op(pk, URL_PREFIX + str(item["url_key"])),
-            counter_op(pk, COUNTER, -1),
-        )
-    except ConditionFailed:  # deleted by a concurrent request
-        raise NotFound("webhook endpoint not found", field="id") from None
+def save_new_endpoint(endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """Store a new endpoint; BadRequest for a refused URL, Conflict for a known URL or past the limit."""
+    store.insert_endpoint(endpoint, _url_key(endpoint.url))
+    return endpoint
 
 
 def publish(organization_id: str, event_type: str, data: dict[str, Any], *, idempotency_key: str) -> list[str]:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from panelist.core import aws
 from panelist.core.settings import get_settings
-from panelist.interviews.ai import (
+from panelist.interviews.ai.model import (
     MAX_SKILLS,
     MIN_SKILLS,
     MODERATE_SCORE,

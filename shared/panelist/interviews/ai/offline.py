@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from panelist.interviews.ai import (
+from panelist.interviews.ai.model import (
     MAX_SKILLS,
     MIN_SKILLS,
     STRONG_SCORE,
