@@ -1,5 +1,6 @@
 """Test-wide environment: every test runs offline against emulated AWS, never a real account."""
 
+import gc
 import os
 import subprocess
 import sys
@@ -28,6 +29,10 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
+
+# moto's and botocore's object graphs are large and every test makes more: with the default thresholds
+# (700, 10, 10) a third of a function test's time went to garbage collections, mostly full ones.
+gc.set_threshold(50_000, 20, 10)
 
 # The report fonts of the PDF layer (layers/pdf/fonts.py), as `make test` installs them, before anything
 # imports WeasyPrint (fontconfig reads FONTCONFIG_FILE once); installed here when pytest runs on its own.

@@ -19,8 +19,7 @@ from typing import Any
 from panelist.accounts.api_keys import create_api_key
 from panelist.accounts.organizations import create_organization
 from panelist.accounts.projects import create_project
-from panelist.candidates.campaigns import invite_ops, save_new_campaign
-from panelist.candidates.store import file_key, save_candidate
+from panelist.candidates.store import file_key, invite_ops, save_candidate, save_new_campaign
 from panelist.core import aws
 from panelist.core.settings import get_settings
 from panelist.core.storage import table
@@ -42,7 +41,7 @@ from panelist.models.sessions import (
     SpeechAnalytics,
     Turn,
 )
-from panelist.sessions.store import save_new_session
+from panelist.sessions.lifecycle import save_new_session
 
 PYTHON_QUESTIONS = [
     (
@@ -198,7 +197,7 @@ def _tone_wav(seconds: float = 1.5, hertz: int = 440, rate: int = 8000) -> bytes
     return buffer.getvalue()
 
 
-def _interview(
+def build_interview(
     org_id: str,
     name: str,
     role: str,
@@ -208,36 +207,36 @@ def _interview(
     questions: list[tuple[str, str, list[str], Expectations]],
     minutes: int,
 ) -> Interview:
+    """An interview, not stored (its number is 0 until `save_new_interview`)."""
     created = now()
-    return save_new_interview(
-        Interview(
-            id=new_id(),
-            number=0,
-            organization_id=org_id,
-            name=name,
-            role=role,
-            description=description,
-            seniority=seniority,
-            skills=[Skill(name=s, weight=w) for s, w in skills],
-            questions=[
-                Question(id=f"q{i}", skill=skill, prompt=prompt, evaluation_criteria=criteria, expectations=exp)
-                for i, (skill, prompt, criteria, exp) in enumerate(questions, 1)
-            ],
-            duration_minutes=minutes,
-            created_at=created,
-            updated_at=created,
-        )
+    return Interview(
+        id=new_id(),
+        number=0,
+        organization_id=org_id,
+        name=name,
+        role=role,
+        description=description,
+        seniority=seniority,
+        skills=[Skill(name=s, weight=w) for s, w in skills],
+        questions=[
+            Question(id=f"q{i}", skill=skill, prompt=prompt, evaluation_criteria=criteria, expectations=exp)
+            for i, (skill, prompt, criteria, exp) in enumerate(questions, 1)
+        ],
+        duration_minutes=minutes,
+        created_at=created,
+        updated_at=created,
     )
 
 
-def _candidate(org_id: str, name: str, email: str, phone: str, city: str, headline: list[str]) -> Candidate:
+def _interview(*args: Any) -> Interview:
+    return save_new_interview(build_interview(*args))
+
+
+def build_candidate(org_id: str, name: str, email: str, phone: str, city: str) -> Candidate:
+    """A candidate with a one-page resume, neither stored nor uploaded."""
     candidate_id = new_id()
-    key = file_key(org_id, candidate_id, "resume.pdf")
-    aws.client("s3").put_object(
-        Bucket=get_settings().bucket, Key=key, Body=_resume_pdf(name, headline), ContentType="application/pdf"
-    )
     slug = name.lower().replace(" ", "-")
-    candidate = Candidate(
+    return Candidate(
         id=candidate_id,
         organization_id=org_id,
         name=name,
@@ -249,7 +248,7 @@ def _candidate(org_id: str, name: str, email: str, phone: str, city: str, headli
         files=[
             CandidateFile(
                 type=FileType.resume,
-                key=key,
+                key=file_key(org_id, candidate_id, "resume.pdf"),
                 name=f"{slug}-resume.pdf",
                 content_type="application/pdf",
                 pages=1,
@@ -257,11 +256,21 @@ def _candidate(org_id: str, name: str, email: str, phone: str, city: str, headli
             )
         ],
     )
+
+
+def _candidate(org_id: str, name: str, email: str, phone: str, city: str, headline: list[str]) -> Candidate:
+    candidate = build_candidate(org_id, name, email, phone, city)
+    aws.client("s3").put_object(
+        Bucket=get_settings().bucket,
+        Key=candidate.files[0].key,
+        Body=_resume_pdf(name, headline),
+        ContentType="application/pdf",
+    )
     save_candidate(candidate)
     return candidate
 
 
-def _completed_session(
+def build_completed_session(
     org_id: str,
     interview: Interview,
     candidate: Candidate,
@@ -269,9 +278,10 @@ def _completed_session(
     started: datetime,
     strength: str,
     language: str = "en",
-    with_audio: bool = False,
+    audio_key: str | None = None,
     invite_id: str | None = None,
 ) -> Session:
+    """A completed, analysed session of `strength` ("strong" or "moderate"), not stored (its number is 0)."""
     answers_text = PYTHON_ANSWERS[strength]
     turns = [
         Turn(
@@ -354,34 +364,49 @@ def _completed_session(
         ),
     )
     completed = started + timedelta(seconds=clock + 5)
+    return Session(
+        id=new_id(),
+        number=0,
+        organization_id=org_id,
+        interview_id=interview.id,
+        candidate_id=candidate.id,
+        campaign_id=campaign_id,
+        invite_id=invite_id,
+        participant_email=candidate.email,
+        status=SessionStatus.completed,
+        language=language,
+        turns=turns,
+        answers=answers,
+        assessment=assessment,
+        integrity=Integrity(tab_switches=0 if strength == "strong" else 2),
+        audio_key=audio_key,
+        started_at=started,
+        completed_at=completed,
+        updated_at=completed,
+    )
+
+
+def _completed_session(
+    org_id: str,
+    interview: Interview,
+    candidate: Candidate,
+    campaign_id: str | None,
+    started: datetime,
+    strength: str,
+    language: str = "en",
+    with_audio: bool = False,
+    invite_id: str | None = None,
+) -> Session:
     audio_key = None
     if with_audio:
         audio_key = file_key(org_id, candidate.id, "session-recording.wav")
         aws.client("s3").put_object(
             Bucket=get_settings().bucket, Key=audio_key, Body=_tone_wav(), ContentType="audio/wav"
         )
-    return save_new_session(
-        Session(
-            id=new_id(),
-            number=0,
-            organization_id=org_id,
-            interview_id=interview.id,
-            candidate_id=candidate.id,
-            campaign_id=campaign_id,
-            invite_id=invite_id,
-            participant_email=candidate.email,
-            status=SessionStatus.completed,
-            language=language,
-            turns=turns,
-            answers=answers,
-            assessment=assessment,
-            integrity=Integrity(tab_switches=0 if strength == "strong" else 2),
-            audio_key=audio_key,
-            started_at=started,
-            completed_at=completed,
-            updated_at=completed,
-        )
+    session = build_completed_session(
+        org_id, interview, candidate, campaign_id, started, strength, language, audio_key, invite_id
     )
+    return save_new_session(session)
 
 
 def load(_runtime: Any = None) -> dict[str, Any]:

@@ -19,11 +19,11 @@ import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import boto3
 
+from panelist_local import moto_patches
 from panelist_local.template import (
     ACCOUNT_ID,
     BUCKET,
@@ -130,6 +130,17 @@ def default_secret_value() -> str:
     return str(new_secret_value())
 
 
+def _clients(session: boto3.Session | None, endpoint_url: str | None) -> Callable[[str], Any]:
+    """Clients of `session` (one each, kept with the session: tests clear data with the same one often)."""
+    session = session or boto3.Session(region_name=REGION)
+    return lambda service: _client(session, endpoint_url, service)
+
+
+@cache
+def _client(session: boto3.Session, endpoint_url: str | None, service: str) -> Any:
+    return session.client(service, region_name=REGION, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+
+
 def provision(
     template: Template,
     session: boto3.Session | None = None,
@@ -137,19 +148,17 @@ def provision(
     endpoint_url: str | None = None,
     secret_value: Callable[[], str] = default_secret_value,
     sender: str = SENDER,
+    functions: bool = True,
 ) -> Provisioned:
     """Create every resource of the template, as declared, in the emulator `session` reaches.
 
     Secrets without a SecretString get `secret_value()` (by default a fresh signing key ring and
     platform-admin key). Functions are registered with placeholder code: `LambdaBridge` runs them.
+    With `functions=False` the functions and their role are left out (`provision_functions` adds
+    them later): the state machines' executions are recorded but cannot run.
     """
-    session = session or boto3.Session(region_name=REGION)
-    _serialize_dynamodb()
-
-    @cache
-    def client(service: str) -> Any:
-        return session.client(service, region_name=REGION, endpoint_url=endpoint_url)  # type: ignore[call-overload]
-
+    moto_patches.apply()
+    client = _clients(session, endpoint_url)
     done = Provisioned()
     for table in template.of_type(TABLE):
         name = template.physical_name(table.logical_id)
@@ -163,23 +172,114 @@ def provision(
         properties = template.resolve(template.resources[logical_id].properties)
         done.queues[logical_id] = _create_queue(client("sqs"), template.physical_name(logical_id), properties)
     for secret in template.of_type(SECRET):
-        properties = template.resolve(secret.properties)
-        name = template.physical_name(secret.logical_id)
-        request: dict[str, Any] = {
-            "Name": name,
-            "SecretString": properties.get("SecretString") or secret_value(),
-            "Tags": [{"Key": CUSTOM_ID_TAG, "Value": secret_suffix(name)}],
-        }
-        if "Description" in properties:
-            request["Description"] = properties["Description"]
-        done.secrets[secret.logical_id] = client("secretsmanager").create_secret(**request)["ARN"]
+        done.secrets[secret.logical_id] = _create_secret(
+            client("secretsmanager"), template, secret.logical_id, secret_value
+        )
     client("ses").verify_email_identity(EmailAddress=sender)
-    if template.functions or template.state_machines:
-        _create_role(client("iam"))
-    lambda_client = client("lambda")
+    if functions:
+        _create_functions(template, client, done)
+    _create_state_machines(template, client, done)
+    return done
+
+
+def provision_functions(
+    template: Template, session: boto3.Session | None = None, *, endpoint_url: str | None = None
+) -> Provisioned:
+    """The template's functions, their role and the state machines, for what `provision(functions=False)` left out.
+
+    moto keeps the state machines it runs (config `execute_state_machine`) apart from those it only
+    records executions of, and the functions of `use_docker: False` apart from the others, so this
+    runs under the config the functions will be invoked with. Creating an existing state machine
+    again changes nothing.
+    """
+    moto_patches.apply()
+    client = _clients(session, endpoint_url)
+    done = Provisioned()
+    _create_functions(template, client, done)
+    _create_state_machines(template, client, done)
+    return done
+
+
+def clear_data(
+    template: Template,
+    provisioned: Provisioned,
+    session: boto3.Session | None = None,
+    *,
+    endpoint_url: str | None = None,
+    secret_value: Callable[[], str] | None = None,
+) -> None:
+    """Take the data out of provisioned resources: empty tables, buckets and queues, state machines without executions.
+
+    Tables, queues and state machines that hold data are deleted and created again as declared, under
+    the same name and ARN: far cheaper than deleting every item, and PurgeQueue may run only once a
+    minute. Buckets lose their objects (current versions). With `secret_value`, a secret with another
+    value or more than one version (a rotation's) is created again with it.
+    """
+    client = _clients(session, endpoint_url)
+    secrets = client("secretsmanager")
+    for logical_id, arn in provisioned.secrets.items() if secret_value else ():
+        versions = secrets.list_secret_version_ids(SecretId=arn, IncludeDeprecated=True)["Versions"]
+        current = secrets.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")["SecretString"]
+        if len(versions) > 1 or current != _secret_string(template, logical_id, secret_value):
+            secrets.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
+            _create_secret(secrets, template, logical_id, secret_value)
+    s3 = client("s3")
+    for name in provisioned.buckets.values():
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name):
+            if objects := [{"Key": o["Key"]} for o in page.get("Contents", [])]:
+                s3.delete_objects(Bucket=name, Delete={"Objects": objects, "Quiet": True})
+    for logical_id, name in provisioned.tables.items():
+        client("dynamodb").delete_table(TableName=name)
+        _create_table(client("dynamodb"), name, template.resolve(template.resources[logical_id].properties))
+    sqs = client("sqs")
+    for logical_id in _queue_order(template):
+        url = provisioned.queues[logical_id]
+        counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(_QUEUE_COUNTS))["Attributes"]
+        if any(int(counts[name]) for name in _QUEUE_COUNTS):
+            sqs.delete_queue(QueueUrl=url)
+            properties = template.resolve(template.resources[logical_id].properties)
+            _create_queue(sqs, template.physical_name(logical_id), properties)
+    sfn = client("stepfunctions")
+    used = [
+        arn for arn in provisioned.state_machines.values() if sfn.list_executions(stateMachineArn=arn)["executions"]
+    ]
+    for arn in used:
+        sfn.delete_state_machine(stateMachineArn=arn)
+    if used:
+        _create_state_machines(template, client, Provisioned())
+
+
+_QUEUE_COUNTS = (
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+)
+
+
+def _secret_string(template: Template, logical_id: str, secret_value: Callable[[], str]) -> str:
+    return str(template.resolve(template.resources[logical_id].properties).get("SecretString") or secret_value())
+
+
+def _create_secret(secrets: Any, template: Template, logical_id: str, secret_value: Callable[[], str]) -> str:
+    properties = template.resolve(template.resources[logical_id].properties)
+    name = template.physical_name(logical_id)
+    request: dict[str, Any] = {
+        "Name": name,
+        "SecretString": _secret_string(template, logical_id, secret_value),
+        "Tags": [{"Key": CUSTOM_ID_TAG, "Value": secret_suffix(name)}],
+    }
+    if "Description" in properties:
+        request["Description"] = properties["Description"]
+    return str(secrets.create_secret(**request)["ARN"])
+
+
+def _create_functions(template: Template, client: Callable[[str], Any], done: Provisioned) -> None:
+    if not template.functions:
+        return
+    _create_role(client("iam"))
     code = _placeholder_zip()
     for fn in template.functions.values():
-        done.functions[fn.logical_id] = lambda_client.create_function(
+        done.functions[fn.logical_id] = client("lambda").create_function(
             FunctionName=fn.name,
             Runtime="python3.11",
             Role=ROLE_ARN,
@@ -189,11 +289,13 @@ def provision(
             MemorySize=fn.memory_size,
             Environment={"Variables": dict(fn.environment)},
         )["FunctionArn"]
+
+
+def _create_state_machines(template: Template, client: Callable[[str], Any], done: Provisioned) -> None:
     for machine in template.state_machines:
         done.state_machines[machine.logical_id] = client("stepfunctions").create_state_machine(
             name=machine.name, definition=machine.definition, roleArn=ROLE_ARN, type=machine.type
         )["stateMachineArn"]
-    return done
 
 
 _TABLE_KEYS = (
@@ -334,9 +436,10 @@ class LambdaBridge:
     """Routes moto's Lambda `Invoke` of the template's functions to in-process handlers.
 
     moto's own Lambda would need Docker (or answers a canned string); Step Functions tasks, Secrets
-    Manager rotations and `lambda:Invoke` calls all end in `LambdaBackend.invoke`, patched here. A
-    handler that raises answers like the Python runtime (FunctionError "Unhandled", errorType = the
-    exception's class), so Retry and Catch in state machines see the error name.
+    Manager rotations and `lambda:Invoke` calls all reach the bridge through the patch
+    `moto_patches.lambda_invocations_reach_the_router`. A handler that raises answers like the Python
+    runtime (FunctionError "Unhandled", errorType = the exception's class), so Retry and Catch in state
+    machines see the error name.
     """
 
     def __init__(self, template: Template, invoke: Invoke) -> None:
@@ -347,15 +450,15 @@ class LambdaBridge:
         global _active_bridge
         if _active_bridge not in (None, self):
             raise RuntimeError("another LambdaBridge is installed in this process")
-        _patch_lambda()
-        if self.template.state_machines:
-            _patch_step_functions()
+        moto_patches.apply()
+        moto_patches.route_lambda_invocations(self.route)
         _active_bridge = self
         return self
 
     def uninstall(self) -> None:
         global _active_bridge
         if _active_bridge is self:
+            moto_patches.route_lambda_invocations(None)
             _active_bridge = None
 
     def __enter__(self) -> LambdaBridge:
@@ -368,6 +471,11 @@ class LambdaBridge:
         """The logical id of the function a name, `name:qualifier`, or (partial) ARN designates."""
         name = name_or_arn.split(":function:", 1)[-1].split(":", 1)[0]
         return next((fn.logical_id for fn in self.template.functions.values() if fn.name == name), None)
+
+    def route(self, function_name: str, body: Any, headers: Any, response_headers: dict[str, str]) -> bytes | None:
+        """The invocation's payload, or None when the function is not one of the template's."""
+        logical_id = self.function_for(function_name)
+        return None if logical_id is None else self.run(logical_id, body, headers, response_headers)
 
     def run(self, logical_id: str, body: Any, headers: Any, response_headers: dict[str, str]) -> bytes:
         event = json.loads(body) if body else {}
@@ -399,105 +507,6 @@ class LambdaBridge:
 def _error_payload(error_type: str, message: str, stack: list[str]) -> bytes:
     body = {"errorMessage": message, "errorType": error_type, "requestId": str(uuid.uuid4()), "stackTrace": stack}
     return json.dumps(body).encode()
-
-
-def _patch_lambda() -> None:
-    """Patch moto once per process; without an installed bridge the patch changes nothing."""
-    from moto.awslambda.models import LambdaBackend
-    from moto.awslambda_simple.models import LambdaSimpleBackend
-
-    for backend in (LambdaBackend, LambdaSimpleBackend):
-        original = backend.__dict__["invoke"]
-        if getattr(original, "panelist_patch", False):
-            continue
-
-        def invoke(
-            self: Any,
-            function_name: str,
-            qualifier: str | None,
-            body: Any,
-            headers: Any,
-            response_headers: Any,
-            _original: Any = original,
-        ) -> Any:
-            bridge = _active_bridge
-            logical_id = bridge.function_for(function_name) if bridge else None
-            if bridge is None or logical_id is None:
-                return _original(self, function_name, qualifier, body, headers, response_headers)
-            return bridge.run(logical_id, body, headers, response_headers)
-
-        invoke.panelist_patch = True  # type: ignore[attr-defined]
-        backend.invoke = invoke  # type: ignore[method-assign]
-
-
-_dynamodb_lock = threading.RLock()
-
-
-def _serialize_dynamodb() -> None:
-    """Make each emulated DynamoDB request atomic, as DynamoDB's are, and transactions affordable.
-
-    moto's backend is not thread-safe (a transaction deep-copies tables that another thread may be
-    changing), so concurrent requests, from the threaded server or threads in a test, take turns.
-    Requests still interleave with each other exactly as they would against DynamoDB.
-
-    moto 5.2.5 also snapshots the whole table once per item of a transaction, for its rollback; one
-    snapshot per table is the same rollback at a twentieth of the cost for a 20-item transaction.
-    """
-    import moto.dynamodb.models as models
-    from moto.dynamodb.models.table import Table
-    from moto.dynamodb.responses import DynamoHandler
-
-    original = DynamoHandler.__dict__["call_action"]
-    if getattr(original, "panelist_patch", False):
-        return
-
-    def call_action(self: Any) -> Any:
-        with _dynamodb_lock:
-            return original(self)
-
-    call_action.panelist_patch = True  # type: ignore[attr-defined]
-    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
-
-    transact = models.DynamoDBBackend.transact_write_items
-
-    def transact_write_items(self: Any, transact_items: Any) -> Any:
-        snapshots: dict[int, Any] = {}
-
-        def deepcopy(value: Any, memo: Any = None) -> Any:
-            if not isinstance(value, Table):
-                return copy.deepcopy(value, memo)
-            if id(value) not in snapshots:
-                snapshots[id(value)] = copy.deepcopy(value)
-            return snapshots[id(value)]
-
-        with _dynamodb_lock:  # the module's `copy` is swapped for this call only; no other request runs
-            models.copy = SimpleNamespace(deepcopy=deepcopy)  # type: ignore[assignment]
-            try:
-                return transact(self, transact_items)
-            finally:
-                models.copy = copy  # type: ignore[assignment]
-
-    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-
-
-def _patch_step_functions() -> None:
-    """moto 5.2.5 names every unnamed execution "None", so the second one fails as a duplicate."""
-    from moto.stepfunctions.parser.models import StepFunctionsParserBackend  # another second: only with state machines
-
-    start = StepFunctionsParserBackend.__dict__["start_execution"]
-    if not getattr(start, "panelist_patch", False):
-
-        def start_execution(
-            self: Any,
-            state_machine_arn: str,
-            name: str | None = None,
-            execution_input: Any = None,
-            trace_header: Any = None,
-        ) -> Any:
-            return start(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
-
-        start_execution.panelist_patch = True  # type: ignore[attr-defined]
-        StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
 
 
 # ------------------------------------------------------------------ mail

@@ -1,4 +1,8 @@
-"""Fixtures: emulated AWS from template.yaml, an `api` caller, tenants and the platform admin."""
+"""Fixtures: emulated AWS from template.yaml, an `api` caller, tenants and the platform admin.
+
+The template is provisioned into moto once per process (`stack`); each test gets it as provisioned
+(`emulated`, see `EmulatedStack`) and makes its own tenants.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +14,20 @@ from urllib.parse import urlencode
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities import parameters
-from moto import mock_aws
 
 from panelist.api import auth
-from panelist.core import aws, signing
 from panelist.core.settings import get_settings
-from panelist_local.emulator import provision
 from panelist_local.template import Template
-from tests.functions.harness import PLATFORM_ADMIN_KEY, ROOT, Reply, Tenant, invoke, make_tenant, sample_event
+from tests.functions.harness import (
+    PLATFORM_ADMIN_KEY,
+    ROOT,
+    EmulatedStack,
+    Reply,
+    Tenant,
+    invoke,
+    make_tenant,
+    sample_event,
+)
 
 
 @pytest.fixture(scope="session")
@@ -26,17 +35,16 @@ def template() -> Template:
     return Template.load(ROOT / "template.yaml", {"Stage": "test"}, local=True)
 
 
+@pytest.fixture(scope="session")
+def stack(template) -> EmulatedStack:
+    return EmulatedStack(template)
+
+
 @pytest.fixture
-def emulated(template):
-    """Fresh emulated AWS with every resource of template.yaml, and a known platform-admin key."""
-    with mock_aws():
-        aws.reset()
-        parameters.clear_caches()
-        auth._cache.clear()
-        provision(template, secret_value=lambda: signing.new_secret_value(PLATFORM_ADMIN_KEY))
+def emulated(stack):
+    """Emulated AWS with the resources of template.yaml as provisioned, and a known platform-admin key."""
+    with stack.running():
         yield
-        aws.reset()
-        parameters.clear_caches()
 
 
 @pytest.fixture

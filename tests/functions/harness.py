@@ -9,16 +9,35 @@ runs the real authorizer on the request's headers, then the handler, and returns
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
+from aws_lambda_powertools.utilities import parameters
+from moto import mock_aws
+from moto.core.config import default_user_config
 
 from panelist.accounts.api_keys import create_api_key
 from panelist.accounts.organizations import create_organization
+from panelist.api import auth
+from panelist.core import aws, signing
+from panelist.core.settings import get_settings
 from panelist.models.organizations import ApiKeyCreate, OrganizationCreate, Plan, Role
-from panelist_local.handlers import load_handler
+from panelist_local import moto_patches
+from panelist_local.emulator import (
+    MOTO_CONFIG,
+    LambdaBridge,
+    Provisioned,
+    clear_data,
+    provision,
+    provision_functions,
+    sent_mail,
+)
+from panelist_local.handlers import Handlers, load_handler
+from panelist_local.template import Template
 
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM_ADMIN_KEY = "platform-admin-test-key-0123456789"
@@ -63,6 +82,61 @@ class Tenant:
 
     def as_member(self) -> dict[str, str]:
         return {"apikey": self.member_key}
+
+
+class EmulatedStack:
+    """template.yaml's resources in moto's in-process backends, provisioned once per process for every test.
+
+    `running()` turns the mock on for one test and first takes out what earlier tests left: the tables,
+    buckets and queues are emptied, the state machines' executions and the sent mail forgotten, the
+    secret put back. The Lambda functions are provisioned for the first test that runs workflows. A test
+    elsewhere that resets moto (`with mock_aws()`) takes the stack with it: it is then provisioned again.
+    """
+
+    def __init__(self, template: Template) -> None:
+        self.template = template
+        self.secret = signing.new_secret_value(PLATFORM_ADMIN_KEY)
+        self.provisioned = Provisioned()
+        self._functions = False
+        self._session = boto3.Session()  # one session: boto3 loads each service's model once
+        moto_patches.apply()  # before the first mock stops
+
+    @contextmanager
+    def running(self, *, workflows: bool = False) -> Iterator[None]:
+        """The mock on, the stack as provisioned; with `workflows`, state machines run on the in-process handlers."""
+        core = {**default_user_config["core"], "reset_boto3_session": False}  # keep boto3's loaded service models
+        mock = mock_aws(config={**(MOTO_CONFIG if workflows else {}), "core": core})
+        mock.start(reset=False)
+        try:
+            with ExitStack() as stack:
+                _forget_cached_state()
+                self._restore(workflows)
+                if workflows:
+                    stack.enter_context(LambdaBridge(self.template, Handlers(self.template).invoke))
+                yield
+        finally:
+            _forget_cached_state()
+            mock.stop(remove_data=False)
+
+    def _restore(self, workflows: bool) -> None:
+        session = self._session
+        tables = set(session.client("dynamodb").list_tables()["TableNames"])
+        if not self.provisioned.tables or not set(self.provisioned.tables.values()) <= tables:
+            self.provisioned = provision(self.template, session, secret_value=lambda: self.secret, functions=False)
+            self._functions = False
+        if workflows and not self._functions:
+            provision_functions(self.template, session)  # under the config that runs them: see its docstring
+            self._functions = True
+        clear_data(self.template, self.provisioned, session, secret_value=lambda: self.secret)
+        sent_mail(clear=True)
+
+
+def _forget_cached_state() -> None:
+    """What the app caches between invocations: settings, clients, secrets and parameters, API key lookups."""
+    get_settings.cache_clear()  # a test's monkeypatched environment is read afresh, and forgotten after it
+    aws.reset()
+    parameters.clear_caches()
+    auth._cache.clear()
 
 
 def make_tenant(name: str, plan: Plan = Plan.professional) -> Tenant:

@@ -1,90 +1,43 @@
-"""Complete results for report tests: an interview with questions, a candidate with files, an analysed session.
-
-Built from the demo's builders (`panelist serve --demo` shows the same kind of data), under moto.
-"""
+"""Complete results for report tests, stored: tests/unit/reports_data.py's results, saved and uploaded under moto."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from panelist.candidates.store import file_key, save_candidate
+from panelist.candidates.store import save_candidate
 from panelist.core import aws
 from panelist.core.settings import get_settings
-from panelist.models.candidates import CandidateFile, FileType
+from panelist.interviews.store import save_new_interview
+from panelist.models.candidates import FileType
+from panelist.models.interviews import Interview
 from panelist.models.sessions import Session
+from panelist.sessions.lifecycle import save_new_session
 from panelist_local import demo
+from tests.unit import reports_data
+from tests.unit.reports_data import ROLE, STARTED
 
-ROLE = "Senior Python Engineer"
-STARTED = datetime(2024, 10, 20, 10, 0, tzinfo=UTC)
-
-
-def make_interview(tenant_id: str):
-    return demo._interview(
-        tenant_id,
-        "Senior Python Engineer - Backend",
-        ROLE,
-        "Backend services in Python and PostgreSQL.",
-        demo.Seniority.senior,
-        [("Python", 0.4), ("Django", 0.3), ("PostgreSQL", 0.2), ("REST APIs", 0.1)],
-        demo.PYTHON_QUESTIONS,
-        30,
-    )
+__all__ = ["ROLE", "STARTED", "make_interview", "make_result"]
 
 
-def make_result(
-    tenant_id: str,
-    *,
-    name: str = "Ada Okafor",
-    strength: str = "strong",
-    language: str = "en",
-    interview=None,
-    answered: int | None = None,
-    recordings: bool = False,
-    cover_letter: bool = False,
-) -> Session:
-    """A completed, analysed session; `answered` keeps only the first N answers (the rest were not reached)."""
-    interview = interview or make_interview(tenant_id)
-    slug = name.lower().replace(" ", ".")
-    candidate = demo._candidate(
-        tenant_id, name, f"{slug}@example.com", "+44 20 7946 0958", "London, UK", ["Python engineer, 8 years"]
-    )
-    if cover_letter:
-        key = file_key(tenant_id, candidate.id, "cover-letter.pdf")
-        aws.client("s3").put_object(
-            Bucket=get_settings().bucket,
-            Key=key,
-            Body=demo._resume_pdf(name, ["Dear team"]),
-            ContentType="application/pdf",
+def make_interview(tenant_id: str) -> Interview:
+    return save_new_interview(reports_data.make_interview(tenant_id))
+
+
+def make_result(tenant_id: str, *, interview: Interview | None = None, **options) -> Session:
+    """A completed, analysed session with its candidate, their files and recordings (see `make_source`)."""
+    source = reports_data.make_source(tenant_id, interview=interview or make_interview(tenant_id), **options)
+    session, candidate = source.session, source.candidate
+    assert candidate is not None
+    s3, bucket = aws.client("s3"), get_settings().bucket
+    for file in candidate.files:
+        lines = ["Python engineer, 8 years"] if file.type is FileType.resume else ["Dear team"]
+        s3.put_object(
+            Bucket=bucket, Key=file.key, Body=demo._resume_pdf(candidate.name, lines), ContentType=file.content_type
         )
-        candidate.files.append(
-            CandidateFile(
-                type=FileType.cover_letter,
-                key=key,
-                name="cover-letter.pdf",
-                content_type="application/pdf",
-                pages=1,
-                uploaded_at=STARTED,
-            )
-        )
-        save_candidate(candidate)
-    session = demo._completed_session(
-        tenant_id, interview, candidate, None, STARTED, strength, language=language, with_audio=recordings
-    )
-    if answered is not None or recordings:
-        from panelist.core.storage import table
-        from panelist.sessions.store import session_item
-
-        answers = session.answers[: answered if answered is not None else len(session.answers)]
-        kept = {a.question_id for a in answers}
-        turns = [t for t in session.turns if t.question_id is None or t.question_id in kept]
-        if recordings:
-            s3 = aws.client("s3")
-            for answer in answers:
-                answer.audio_key = file_key(tenant_id, candidate.id, f"answer-{answer.question_id}.wav")
-                s3.put_object(Bucket=get_settings().bucket, Key=answer.audio_key, Body=demo._tone_wav(0.2))
-            intro = file_key(tenant_id, candidate.id, "intro.webm")
-            s3.put_object(Bucket=get_settings().bucket, Key=intro, Body=b"webm", ContentType="video/webm")
-            session = session.model_copy(update={"intro_video_key": intro, "recording_key": session.audio_key})
-        session = session.model_copy(update={"answers": answers, "turns": turns})
-        table().put(session_item(session))
-    return session
+    if session.audio_key:
+        s3.put_object(Bucket=bucket, Key=session.audio_key, Body=demo._tone_wav(), ContentType="audio/wav")
+    for answer in session.answers:
+        if answer.audio_key:
+            s3.put_object(Bucket=bucket, Key=answer.audio_key, Body=demo._tone_wav(0.2))
+    if session.intro_video_key:
+        s3.put_object(Bucket=bucket, Key=session.intro_video_key, Body=b"webm", ContentType="video/webm")
+    save_candidate(candidate)
+    return save_new_session(session)

@@ -4,15 +4,9 @@ import json
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities import parameters
-from moto import mock_aws
 
-from panelist.api import auth
-from panelist.core import aws, signing
 from panelist.interviews import ai
-from panelist_local.emulator import MOTO_CONFIG, LambdaBridge, provision
-from panelist_local.handlers import Handlers
-from tests.functions.harness import PLATFORM_ADMIN_KEY, make_tenant
+from tests.functions.harness import make_tenant
 from tests.functions.test_generate_interview import SEED_REQUEST
 from tests.local.support import poll
 from tests.unit.test_ai_offline import SEED_SKILLS
@@ -21,17 +15,12 @@ STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:panelist-tes
 
 
 @pytest.fixture
-def emulated(template):
+def emulated(stack):
     """Emulated AWS whose Step Functions run the template's state machines on the in-process handlers.
 
     (Overrides conftest's `emulated`, so `api` runs on it.)"""
-    with mock_aws(config=MOTO_CONFIG), LambdaBridge(template, Handlers(template).invoke):
-        aws.reset()
-        parameters.clear_caches()
-        auth._cache.clear()
-        provision(template, secret_value=lambda: signing.new_secret_value(PLATFORM_ADMIN_KEY))
+    with stack.running(workflows=True):
         yield
-        aws.reset()
 
 
 def _run(api, tenant, body=SEED_REQUEST):

@@ -26,7 +26,8 @@ from panelist.models.common import new_id, now
 from panelist.models.interviews import Interview
 from panelist.models.sessions import Session, SessionStatus
 from panelist.models.webhooks import WebhookEndpointCreate
-from panelist.sessions.store import finish_session, list_sessions, save_new_session
+from panelist.sessions.lifecycle import finish_session, save_new_session
+from panelist.sessions.store import list_sessions
 from panelist.webhooks.endpoints import create_endpoint
 from tests.functions.harness import BAD_PAGING, ROOT, queued_webhooks
 
@@ -181,6 +182,7 @@ def test_finishing_moves_a_session_between_lists_once(tenant_a):
         finish_session(tenant_a.id, session.id, SessionStatus.abandoned)
 
 
+@pytest.mark.slow
 def test_fifty_sessions_completing_at_once_count_fifty(tenant_a):
     campaign = make_campaign(tenant_a)
     sessions = [start(tenant_a, now(), campaign_id=campaign) for _ in range(50)]

@@ -144,6 +144,7 @@ def test_the_window_item_expires_shortly_after_the_window(api, tenant_a):
 # ------------------------------------------------------------------ over the limit
 
 
+@pytest.mark.slow
 def test_concurrent_requests_past_the_limit_are_refused_exactly_and_do_nothing(api, clock, emulated):
     free = make_tenant("Small Shop", plan=Plan.free)
     fill(free.id, 90)

@@ -12,12 +12,18 @@ from pypdf import PdfReader
 
 from panelist.models.reports import DEFAULT_FEATURES
 from panelist.reports.i18n import translations
-from panelist.reports.pipeline import report_pdf
-from panelist.reports.result import TranslationNote, load_result, result_document
-from tests.functions.reports_data import make_result
+from panelist.reports.pdf import render_pdf
+from panelist.reports.pipeline import parts_for
+from panelist.reports.result import TranslationNote, result_document
+from tests.unit.reports_data import ORGANIZATION, fake_file_links, make_source
 
 SAMPLE = ("ar", "zh", "ja", "ko", "hi", "ta", "th", "ru", "el", "uk")
 TITLES = ("Transcript", "AI recruiter assessment", "Contact details", "Speech analytics")
+
+
+@pytest.fixture(autouse=True)
+def fake_links(monkeypatch):
+    fake_file_links(monkeypatch)
 
 
 def _letters(text: str) -> str:
@@ -55,11 +61,13 @@ def _appears(word: str, text: str, share: float = 1.0) -> bool:
 
 
 @pytest.mark.parametrize("code", SAMPLE)
-def test_section_titles_are_localized_in_the_pdf(tenant_a, code):
-    session = make_result(tenant_a.id)
+def test_section_titles_are_localized_in_the_pdf(code):
     features = DEFAULT_FEATURES.model_copy(update={"mojito_language_code": code})
-    pdf = report_pdf(tenant_a.id, [load_result(tenant_a.id, session.id)], features, base_url="https://api.test")
-    text = _letters(" ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages))
+    [part] = parts_for(ORGANIZATION, [make_source()], code, charge=None)  # as an export prepares it
+    html = result_document(
+        part.source, features=features, language=part.language, base_url="https://api.test", note=part.note
+    )
+    text = _letters(" ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(render_pdf(html))).pages))
     catalog = translations(code)
     for title in TITLES:
         localized = _letters(catalog.gettext(title))
@@ -69,19 +77,17 @@ def test_section_titles_are_localized_in_the_pdf(tenant_a, code):
         )
 
 
-def test_arabic_reports_are_laid_out_right_to_left(tenant_a):
-    session = make_result(tenant_a.id)
-    html = result_document(load_result(tenant_a.id, session.id), features=DEFAULT_FEATURES, language="ar", base_url="")
+def test_arabic_reports_are_laid_out_right_to_left():
+    source = make_source()
+    html = result_document(source, features=DEFAULT_FEATURES, language="ar", base_url="")
     assert re.search(r'<html[^>]*\blang="ar"', html)
     assert re.search(r'<html[^>]*\bdir="rtl"', html)
-    english = result_document(
-        load_result(tenant_a.id, session.id), features=DEFAULT_FEATURES, language="en", base_url=""
-    )
+    english = result_document(source, features=DEFAULT_FEATURES, language="en", base_url="")
     assert re.search(r'<html[^>]*\bdir="ltr"', english)
 
 
-def test_untranslated_content_keeps_its_own_direction_in_a_right_to_left_report(tenant_a):
-    source = load_result(tenant_a.id, make_result(tenant_a.id).id)
+def test_untranslated_content_keeps_its_own_direction_in_a_right_to_left_report():
+    source = make_source()
     answer = source.session.answers[0].text
     untranslated = TranslationNote("en", machine_translated=False)
     html = result_document(source, features=DEFAULT_FEATURES, language="ar", base_url="", note=untranslated)
