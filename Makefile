@@ -8,6 +8,8 @@ export UV_PROJECT_ENVIRONMENT := .venv
 export UV_COMPILE_BYTECODE := 1
 # The report fonts (layers/pdf/fonts.py: the PDF layer's own, from Debian 12), for what serve and test run.
 FONTS := .tools/fonts/fonts.conf
+ASL_DIR := .tools/asl
+ASL_VALIDATOR := $(ASL_DIR)/node_modules/.bin/asl-validator
 serve test: export FONTCONFIG_FILE := $(CURDIR)/$(FONTS)
 
 .PHONY: serve test browser lint typecheck unit generate bench clean
@@ -27,8 +29,20 @@ $(FONTS): layers/pdf/fonts.py
 serve: .venv/.synced $(FONTS)
 	$(UV) run --frozen panelist serve --demo $(ARGS)
 
-test: lint typecheck .venv/.synced $(FONTS) browser
+test: lint typecheck .venv/.synced $(FONTS) browser $(ASL_VALIDATOR)
 	$(UV) run --frozen pytest -n 2 --dist loadgroup $(ARGS)
+
+# The independent ASL validator that tests/build/test_deployed_shape.py runs on the state machines: the npm
+# packages locked in tools/asl/, installed into .tools/asl/ (about 2 s and 8 MB). Needs Node.js 20.16+ (jsep's
+# declared minimum) and npm.
+$(ASL_VALIDATOR): tools/asl/package.json tools/asl/package-lock.json
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "Node.js 20.16+ and npm are missing: the \
+	state machine check (asl-validator) needs them. Install Node.js 20 or newer with its npm (Debian 12's own \
+	nodejs package is 18, older than a dependency declares), then run make test again." >&2; exit 1; }
+	mkdir -p $(ASL_DIR)
+	cp tools/asl/package.json tools/asl/package-lock.json $(ASL_DIR)/
+	npm ci --prefix $(ASL_DIR) --no-audit --no-fund --loglevel=error
+	touch $@
 
 # The browser test (tests/e2e/test_browser_interview.py) drives Debian's Chromium. It is installed here when
 # missing and this machine can (root, apt); elsewhere the test says it is skipped and how to install it.
