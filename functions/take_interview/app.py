@@ -6,6 +6,9 @@ from panelist.sessions import candidate_pages
 app = jobmojito.resolver(jobmojito.Access.public)
 
 
+# The route is /interview/take/{interview_id}; the seed's links end with a slash, which the $default route
+# answers with a 308 to the route (HTTP API route keys cannot end with a slash). Both are served here all the same.
+@app.get("/interview/take/<interview_id>")
 @app.get("/interview/take/<interview_id>/")
 def get(interview_id: str) -> Response[str]:
     token = app.current_event.get_query_string_value(candidate_pages.TOKEN_PARAM)

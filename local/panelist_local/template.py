@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 import yaml
 
+from panelist_local import route_keys
+
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 URL_SUFFIX = "amazonaws.com"
@@ -397,6 +399,10 @@ class Template:
         keys = [r.key for r in routes]
         if duplicates := sorted({k for k in keys if keys.count(k) > 1}):
             raise TemplateError(f"routes declared more than once: {', '.join(duplicates)}")
+        # A key HTTP API cannot hold (e.g. a path ending with `/`) is dropped by API Gateway's import, its
+        # requests falling to `$default`: refused here rather than served locally as if it worked.
+        if refused := [problem for key in keys for problem in route_keys.problems(key)]:
+            raise TemplateError("route keys API Gateway would refuse or drop: " + "; ".join(refused))
         return routes
 
     @property

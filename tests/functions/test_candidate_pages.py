@@ -379,7 +379,8 @@ def test_a_deleted_result_is_a_404_page(api, tenant_a, world):
 @pytest.mark.parametrize(
     ("path", "function"),
     [
-        ("/interview/take/abc/", "take_interview"),
+        ("/interview/take/abc", "take_interview"),
+        ("/interview/take/abc/", "route_not_found"),  # the seed's slash: the fallback's 308 (test_route_not_found)
         ("/interview/profile/abc/results", "profile_results"),
         ("/interview/result/abc/candidate", "result_for_candidate"),
         ("/interview/result/abc", "result_for_recruiter"),
@@ -396,10 +397,17 @@ def test_the_local_gateway_routes_each_page_to_its_function(template, path, func
     assert template.functions[match.route.function].code_dir.name == function
 
 
-def test_the_take_page_needs_its_trailing_slash(template):
-    """As on API Gateway, `/interview/take/{id}` without the seed's slash is no route (the fallback's 404)."""
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_the_take_route_has_no_trailing_slash_and_the_seeds_slash_falls_to_the_fallback(template, method):
+    """HTTP API route keys cannot end with `/`, and `/interview/take/{id}/` does not match the route without it:
+    as on API Gateway, it reaches `$default` (which redirects it to the route, see test_route_not_found)."""
     from panelist_local.gateway import Router
 
-    match = Router(template.routes, template.default_route).match("GET", "/interview/take/abc")
+    router = Router(template.routes, template.default_route)
+    match = router.match(method, "/interview/take/abc/")
     assert match is not None
     assert template.functions[match.route.function].code_dir.name == "route_not_found"
+    match = router.match(method, "/interview/take/abc")
+    assert match is not None
+    expected = "take_interview" if method == "GET" else "start_profile_interview"
+    assert template.functions[match.route.function].code_dir.name == expected

@@ -16,7 +16,7 @@ def test_a_key_is_shown_once_and_stored_only_as_a_hash(api, platform_admin, tena
     assert secret.startswith("pnl_")
     assert reply.body["prefix"] == secret[:12]
     assert reply.body["role"] == "admin"
-    dump = str(boto3.client("dynamodb").scan(TableName="panelist-test")["Items"])
+    dump = str(boto3.client("dynamodb").scan(TableName="Table")["Items"])
     assert secret not in dump
     principal = auth.authenticate(secret)
     assert (principal.organization_id, principal.role, principal.key_id) == (

@@ -26,7 +26,7 @@ def test_an_unknown_parent_is_404_and_nothing_is_written(api, platform_admin):
     listing = api("list_organizations", headers=platform_admin, query={}).body
     assert listing["total"] == 0
     assert listing["organizations"] == []
-    items = boto3.client("dynamodb").scan(TableName="panelist-test")["Items"]
+    items = boto3.client("dynamodb").scan(TableName="Table")["Items"]
     written = [i for i in items if i["SK"]["S"] != "COUNTER#organizations" and not i["PK"]["S"].startswith("RATE#")]
     assert written == []  # (the requests themselves were counted: RATE# items)
 

@@ -212,3 +212,37 @@ def test_without_credentials_is_a_401(api, tenant_a):
 def test_a_saved_session_is_indexed_under_its_candidate(tenant_a):
     session = make_result(tenant_a.id)
     assert candidate_session_ids(tenant_a.id, session.candidate_id) == [session.id]
+
+
+def _versions() -> list[dict]:
+    """Every version and delete marker in the bucket."""
+    s3 = boto3.client("s3")
+    found: list[dict] = []
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=get_settings().bucket):
+        found += page.get("Versions", []) + page.get("DeleteMarkers", [])
+    return found
+
+
+def test_the_bucket_keeps_versions_and_erasure_deletes_every_one(api, tenant_a, erasable):
+    """The template versions the bucket (a deleted or overwritten object stays 30 days as a noncurrent version):
+    erasure must delete each version and delete marker of what it erases, not only the current objects."""
+    session, _, _ = erasable
+    s3, bucket = boto3.client("s3"), get_settings().bucket
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    candidate = get_candidate(tenant_a.id, session.candidate_id)
+    overwritten, deleted = candidate.files[0].key, candidate.files[-1].key
+    s3.put_object(Bucket=bucket, Key=overwritten, Body=b"%PDF- a second version")  # the first one: noncurrent
+    s3.delete_object(Bucket=bucket, Key=deleted)  # a delete marker over the object's only version
+    part = next(k for k in _objects() if k.startswith(CACHE_PREFIX) and f"/{session.id}/" in k)
+    s3.put_object(Bucket=bucket, Key=part, Body=b"%PDF- rendered again")
+    mine = [v for v in _versions() if session.candidate_id in v["Key"] or session.id in v["Key"]]
+    assert any(not v.get("IsLatest") for v in mine)
+    assert sum(v["Key"] == deleted for v in mine) == 2
+
+    reply = _erase(api, tenant_a, session.candidate_id)
+
+    assert reply.status == 200, reply.body
+    left = [v["Key"] for v in _versions() if session.candidate_id in v["Key"] or session.id in v["Key"]]
+    assert not left, left
+    # What it counts is the objects that were there (current versions), not their versions.
+    assert reply.body["files_deleted"] == len({v["Key"] for v in mine if v.get("IsLatest") and "Size" in v})

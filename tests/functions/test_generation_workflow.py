@@ -5,8 +5,8 @@ import json
 import boto3
 import pytest
 
-from panelist.interviews import ai
-from tests.functions.harness import make_tenant
+from panelist.interviews import ai, generation
+from tests.functions.harness import ROOT, make_tenant
 from tests.functions.test_generate_interview import SEED_REQUEST
 from tests.local.support import poll
 from tests.unit.test_ai_offline import SEED_SKILLS
@@ -99,3 +99,77 @@ def test_a_failing_step_marks_the_job_failed_and_says_why(api, monkeypatch):
     assert "did not match the schema" in status["recent_logs"][-1]["message"], status["recent_logs"]
     assert "Traceback" not in json.dumps(status)
     assert _webhook_statuses(3) == ["pending", "processing", "failed"]
+
+
+def _throttled(operation: str) -> Exception:
+    """What a step raises once DynamoDB throttled it past the SDK's own retries (its errorType is the class name)."""
+    client = boto3.client("dynamodb")
+    error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "Rate of requests exceeds"}}
+    return client.exceptions.ProvisionedThroughputExceededException(error, operation)
+
+
+def _once(real, error: Exception):
+    """`real`, failing with `error` the first time it is called."""
+    calls = []
+
+    def flaky(state):
+        calls.append(state)
+        if len(calls) == 1:
+            raise error
+        return real(state)
+
+    flaky.calls = calls
+    return flaky
+
+
+def test_a_transient_failure_of_assemble_interview_is_retried_to_completion(api, monkeypatch):
+    flaky = _once(generation.assemble_interview, _throttled("UpdateItem"))
+    monkeypatch.setattr(generation, "assemble_interview", flaky)
+    tenant = make_tenant("Acme Labs")
+    _, status = _run(api, tenant)
+    assert status["status"] == "completed", status
+    assert len(flaky.calls) == 2
+    assert _webhook_statuses(3) == ["pending", "processing", "completed"]
+
+
+def test_a_failure_handler_that_fails_once_still_marks_the_job_failed(api, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise ai.ModelOutputError("the model's answer did not match the schema twice")
+
+    monkeypatch.setattr(ai.provider("offline"), "analyse_job", broken)
+    flaky = _once(generation.fail, _throttled("UpdateItem"))
+    monkeypatch.setattr(generation, "fail", flaky)
+    tenant = make_tenant("Acme Labs")
+    _, status = _run(api, tenant)
+    assert status["status"] == "failed", status  # not left `processing`: MarkFailed's Retry ran it again
+    assert len(flaky.calls) == 2
+    assert "did not match the schema" in status["recent_logs"][-1]["message"], status["recent_logs"]
+    assert _webhook_statuses(3) == ["pending", "processing", "failed"]
+
+
+def test_every_task_of_the_workflow_retries_transient_errors():
+    """Each Task (MarkFailed and AssembleInterview included) has a Retry for the Lambda service's transient
+    errors; MarkFailed, the last word on a job, retries anything."""
+    definition = json.loads((ROOT / "statemachines" / "generate_interview.asl.json").read_text())
+    transient = {
+        "Lambda.ServiceException",
+        "Lambda.AWSLambdaException",
+        "Lambda.SdkClientException",
+        "Lambda.TooManyRequestsException",
+    }
+
+    def tasks(states):
+        for name, state in states.items():
+            if state["Type"] == "Task":
+                yield name, state
+            if state["Type"] == "Map":
+                yield from tasks(state["ItemProcessor"]["States"])
+
+    found = dict(tasks(definition["States"]))
+    assert {"AnalyseJob", "WriteSkillQuestions", "AssembleInterview", "PersistInterview", "MarkFailed"} <= set(found)
+    for name, state in found.items():
+        retried = {error for retrier in state.get("Retry", []) for error in retrier["ErrorEquals"]}
+        assert transient <= retried or retried == {"States.ALL"}, (name, retried)
+        if "States.Timeout" in retried:
+            assert state.get("TimeoutSeconds"), f"{name} retries States.Timeout but never times out"
+    assert found["MarkFailed"]["Retry"][-1]["ErrorEquals"] == ["States.ALL"]

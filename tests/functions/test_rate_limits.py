@@ -15,7 +15,7 @@ from panelist.api import ratelimits
 from panelist.models.organizations import Plan
 from tests.functions.harness import make_tenant
 
-TABLE = "panelist-test"
+TABLE = "Table"
 NOW = 1_795_428_000 + 1_000  # 1,000 s into an hour
 WINDOW = NOW // 3600
 RESET = (WINDOW + 1) * 3600

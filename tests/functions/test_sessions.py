@@ -11,7 +11,7 @@ from panelist.models.common import new_id
 from panelist.models.sessions import Session, SessionStatus, Turn
 from panelist.sessions.lifecycle import save_new_session
 
-BUCKET = "panelist-test-123456789012-us-east-1"
+BUCKET = "panelist-local-bucket"
 
 
 def make_session(

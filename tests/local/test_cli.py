@@ -16,7 +16,7 @@ from tests.local.support import ROOT, poll
 def test_routes_json_is_the_route_table_of_the_template(monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     assert main(["routes", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == Template.load(ROOT / "template.yaml").route_table()
+    assert json.loads(capsys.readouterr().out) == Template.load(ROOT / "template.yaml", local=True).route_table()
     assert main(["routes"]) == 0
     assert "POST    /api/admin/organizations " in capsys.readouterr().out
 

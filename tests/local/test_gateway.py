@@ -69,6 +69,38 @@ def test_unmatched_requests_go_to_default_or_nowhere():
     assert match.route is default
 
 
+@pytest.mark.parametrize("path", ["/items/special/", "/items/42/", "/a/b/c/", "/items/"])
+def test_a_trailing_slash_matches_no_route_without_it_as_on_http_api(path):
+    """Route keys are matched exactly: `/items/42/` is not `GET /items/{id}` (HTTP API sends it to `$default`)."""
+    default = Route("ANY", "$default", "Fallback", "Default", None)
+    match = Router(ROUTES[:2] + ROUTES[5:7], default).match("GET", path)
+    assert match is not None
+    assert match.route is default
+
+
+def test_a_greedy_variable_takes_the_trailing_slash_with_the_rest():
+    match = Router(ROUTES).match("GET", "/files/x/")
+    assert match is not None
+    assert (match.route.key, match.path_parameters) == ("GET /files/{proxy+}", {"proxy": "x/"})
+
+
+def test_the_template_refuses_a_route_key_http_api_cannot_hold(tmp_path):
+    from panelist_local.template import Template, TemplateError
+
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: fn/\n"
+        "      Events:\n"
+        '        Api: {Type: HttpApi, Properties: {Method: GET, Path: "/items/{id}/"}}\n'
+    )
+    with pytest.raises(TemplateError, match="ends with '/'"):
+        _ = Template.load(tmp_path / "template.yaml").all_routes
+
+
 def test_the_event_has_the_payload_2_0_shape():
     request = HttpRequest(
         method="POST",

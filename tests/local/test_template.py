@@ -65,11 +65,11 @@ def test_the_real_template_functions_get_the_merged_resolved_environment(real):
     assert fn.memory_size == 512
     assert fn.environment["PANELIST_STAGE"] == "local"
     assert fn.environment["PANELIST_AI_PROVIDER"] == "offline"
-    assert fn.environment["PANELIST_TABLE"] == "panelist-local"
-    assert fn.environment["PANELIST_BUCKET"] == "panelist-local-123456789012-us-east-1"
-    assert fn.environment["PANELIST_SECRET_ID"].startswith(
-        "arn:aws:secretsmanager:us-east-1:123456789012:secret:panelist/local/keys-"
-    )
+    # The table, bucket and secrets have no name in the template (CloudFormation names them); locally, theirs.
+    assert fn.environment["PANELIST_TABLE"] == "Table"
+    assert fn.environment["PANELIST_BUCKET"] == "panelist-local-bucket"
+    secret = fn.environment["PANELIST_SECRET_ID"]
+    assert secret.startswith("arn:aws:secretsmanager:us-east-1:123456789012:secret:Secret-")
     assert fn.environment["POWERTOOLS_LOG_LEVEL"] == "INFO"
     assert fn.environment["PANELIST_PUBLIC_BASE_URL"] == ""
     assert real.functions["RotateSigningKeysFunction"].timeout == 30
@@ -81,18 +81,21 @@ def test_the_real_template_resolves_names_arns_and_subs(real):
     assert real.resolve({"Fn::GetAtt": ["RotateSigningKeysFunction", "Arn"]}) == (
         "arn:aws:lambda:us-east-1:123456789012:function:panelist-local-rotate-signing-keys"
     )
-    assert real.resolve({"Fn::Sub": "${Bucket.Arn}/*"}) == "arn:aws:s3:::panelist-local-123456789012-us-east-1/*"
+    assert real.resolve({"Fn::Sub": "${Bucket.Arn}/*"}) == "arn:aws:s3:::panelist-local-bucket/*"
     assert real.resolve(real.body["Outputs"]["ApiUrl"]["Value"]) == "https://local.execute-api.us-east-1.amazonaws.com"
     assert real.resolve({"Ref": "Secret"}) == real.secret_arn("Secret")
 
 
 def test_parameters_default_unless_overridden_and_are_validated():
-    assert Template.load(ROOT / "template.yaml").parameters["Stage"] == "prod"
+    assert Template.load(ROOT / "template.yaml", {"MailSender": "a@example.com"}).parameters["Stage"] == "prod"
     assert Template.load(ROOT / "template.yaml", {"Stage": "test"}, local=True).parameters["Stage"] == "test"
     with pytest.raises(TemplateError, match="AiProvider"):
         Template.load(ROOT / "template.yaml", {"AiProvider": "gpt"})
     with pytest.raises(TemplateError, match="unknown template parameters: Nope"):
         Template.load(ROOT / "template.yaml", {"Nope": "x"})
+    # A deployment must name its sender (an SES verified identity); locally, LOCAL_PARAMETERS does.
+    with pytest.raises(TemplateError, match="MailSender has no default and no value"):
+        Template.load(ROOT / "template.yaml")
 
 
 def test_conditions_and_no_value(app_root):

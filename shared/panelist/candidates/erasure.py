@@ -5,11 +5,11 @@ the index `save_new_session` writes (`ORG#<org>#CANDIDATE#<id>` / `SESSION#<sess
 through the sessions that used them and through the index `invite_ops` writes under a digest of the
 address (`ORG#<org>#INVITEE#<sha256>` / `INVITE#<id>`).
 
-Erased: every object in the bucket (files, session and answer recordings, intro videos, uploads under the
-session's folder, large exports of its sessions, cached report parts); in the table the profile's name
-and email become "erased" and its phone, LinkedIn, address and files go; a session keeps its facts
-(status, times, scores, buckets, speech figures, counters, list keys) so lists, stats and billing stay as
-they were, but loses every text (turns, answers, analysis summaries and reasons, the assessment) and its
+Erased: every object in the bucket, with every version of it (files, session and answer recordings, intro
+videos, uploads under the session's folder, large exports of its sessions, cached report parts); in the
+table the profile's name and email become "erased" and its phone, LinkedIn, address and files go; a session
+keeps its facts (status, times, scores, buckets, speech figures, counters, list keys) so lists, stats and
+billing stay as they were, but loses every text (turns, answers, analysis summaries and reasons, the assessment) and its
 recording keys; an invite's address becomes "erased". Reports then show "Erased candidate".
 
 The erasure is recorded in `ERASURE#<candidate id>`: when, by which key, and how much was erased, never
@@ -23,8 +23,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from panelist.api.auth import Principal
 from panelist.candidates import store
 from panelist.candidates.store import ERASED, file_key, get_candidate
@@ -33,7 +31,7 @@ from panelist.core.errors import NotFound
 from panelist.core.settings import get_settings
 from panelist.models.common import Entity, Output, Timestamp, now
 from panelist.models.sessions import Session
-from panelist.reports.pipeline import forget
+from panelist.reports.pipeline import CACHE_PREFIX, forget
 from panelist.sessions import store as sessions_store
 from panelist.sessions.store import candidate_session_ids, get_session
 
@@ -77,8 +75,9 @@ def erase_candidate(organization_id: str, candidate_id: str, principal: Principa
     erased = [sessions_store.set_fields_op(erased_session(session), _ERASED_FIELDS) for session in sessions]
     # 25 writes a transaction: session items carry their (erased) turns and answers, well under 4 MB together
     sessions_store.commit(erased + store.erased_invite_ops(organization_id, candidate.email, invite_ids), chunk=25)
-    files = _delete_objects(_object_keys(organization_id, candidate_id, candidate.files, sessions))
+    files = _erase_objects(*_places(organization_id, candidate_id, candidate.files, sessions))
     reports = sum(forget(organization_id, session.id) for session in sessions)  # after the texts went
+    _erase_objects(f"{CACHE_PREFIX}{organization_id}/{session.id}/" for session in sessions)  # the parts' versions
     erasure = Erasure(
         candidate_id=candidate_id,
         organization_id=organization_id,
@@ -172,11 +171,17 @@ _ERASED_FIELDS = (
 
 
 # ------------------------------------------------------------------ the bucket
+# The bucket keeps versions (30 days, see template.yaml): an object is erased only once every version of it,
+# and every delete marker, is deleted. So objects are found and deleted by their versions, never by key alone.
 
 
-def _object_keys(organization_id: str, candidate_id: str, files: Iterable[Any], sessions: list[Session]) -> set[str]:
-    """Every object of the candidate: under its folder, its sessions' folders and exports, and each key named."""
-    s3, bucket = aws.client("s3"), get_settings().bucket
+def _places(
+    organization_id: str, candidate_id: str, files: Iterable[Any], sessions: list[Session]
+) -> tuple[list[str], set[str]]:
+    """Where the candidate's objects are: its folder, its sessions' folders and exports, and the keys named in items.
+
+    A key named in an item is erased only inside the organization's folder.
+    """
     named = {file.key for file in files}
     prefixes = [file_key(organization_id, candidate_id, "")]
     for session in sessions:
@@ -184,34 +189,46 @@ def _object_keys(organization_id: str, candidate_id: str, files: Iterable[Any], 
         named |= {answer.audio_key for answer in session.answers if answer.audio_key}
         prefixes.append(f"orgs/{organization_id}/sessions/{session.id}/")
         prefixes.append(f"exports/sessions/{organization_id}/{session.id}/")  # reports.exports.export_key
-    keys: set[str] = set()
-    for prefix in prefixes:
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            keys |= {str(item["Key"]) for item in page.get("Contents", [])}
-    own = f"orgs/{organization_id}/"  # a key named in an item is deleted only inside the organization's folder
-    for key in sorted(named - keys):
-        if key.startswith(own) and ".." not in key and _exists(key):
-            keys.add(key)
-    return keys
+    own = f"orgs/{organization_id}/"
+    outside = {key for key in named if key.startswith(own) and ".." not in key}
+    return prefixes, {key for key in outside if not key.startswith(tuple(prefixes))}
 
 
-def _exists(key: str) -> bool:
-    try:
-        aws.client("s3").head_object(Bucket=get_settings().bucket, Key=key)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return False
-        raise
-    return True
-
-
-def _delete_objects(keys: set[str]) -> int:
-    """Delete the objects (1,000 a request); a key that could not be deleted fails the erasure, to be repeated."""
+def _versions(prefix: str, *, exact: bool = False) -> tuple[list[dict[str, str]], set[str]]:
+    """Every version and delete marker under `prefix` (of the key `prefix` itself with `exact`), and the keys
+    whose current version is an object (not a delete marker)."""
     s3, bucket = aws.client("s3"), get_settings().bucket
-    ordered = sorted(keys)
-    for start in range(0, len(ordered), 1000):
-        batch = [{"Key": key} for key in ordered[start : start + 1000]]
+    versions: list[dict[str, str]] = []
+    current: set[str] = set()
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
+        for kind in ("Versions", "DeleteMarkers"):
+            for item in page.get(kind, []):
+                key = str(item["Key"])
+                if exact and key != prefix:
+                    continue
+                versions.append({"Key": key, "VersionId": str(item["VersionId"])})
+                if kind == "Versions" and item.get("IsLatest"):
+                    current.add(key)
+    return versions, current
+
+
+def _erase_objects(prefixes: Iterable[str], named: Iterable[str] = ()) -> int:
+    """Delete every version of every object under `prefixes` and of each `named` key; how many objects there were."""
+    versions: list[dict[str, str]] = []
+    current: set[str] = set()
+    for prefix, exact in [*((p, False) for p in prefixes), *((k, True) for k in sorted(named))]:
+        found, latest = _versions(prefix, exact=exact)
+        versions += found
+        current |= latest
+    _delete_versions(versions)
+    return len(current)
+
+
+def _delete_versions(versions: list[dict[str, str]]) -> None:
+    """Delete the versions (1,000 a request); one that could not be deleted fails the erasure, to be repeated."""
+    s3, bucket = aws.client("s3"), get_settings().bucket
+    for start in range(0, len(versions), 1000):
+        batch = versions[start : start + 1000]
         response = s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
         if errors := response.get("Errors"):
             raise RuntimeError(f"{len(errors)} objects of the candidate could not be deleted: {errors[0].get('Code')}")
-    return len(ordered)
