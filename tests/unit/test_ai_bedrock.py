@@ -10,14 +10,17 @@ from botocore.stub import Stubber
 from panelist.core import aws
 from panelist.core.settings import get_settings
 from panelist.interviews import ai
+from panelist.interviews.ai import bedrock as bedrock_module
 from panelist.interviews.ai.bedrock import (
     ANALYSE_TOOL,
     ASSESS_TOOL,
     EVALUATE_TOOL,
     FOLLOW_UP_TOOL,
+    MODEL_CALL_BUDGET,
     QUESTIONS_TOOL,
     BedrockModel,
 )
+from panelist.interviews.ai.offline import OfflineModel
 from panelist.models.interviews import Question, Seniority, Skill
 from panelist.models.sessions import Answer, AnswerAnalysis, Bucket
 
@@ -62,19 +65,32 @@ def tool_use(name: str, tool_input: dict[str, Any], call: str = "tooluse_kQ3pW1x
 
 @pytest.fixture
 def bedrock(monkeypatch):
-    """The process's bedrock-runtime client, stubbed; `requests` collects the parameters of each call."""
+    """A bedrock-runtime client, stubbed, answering for both profiles; `requests` collects the parameters of
+    each call and `profiles` the profile (`request` or `background`) the model chose for it."""
     monkeypatch.setenv("PANELIST_AI_PROVIDER", "bedrock")
     monkeypatch.setenv("PANELIST_BEDROCK_MODEL_ID", MODEL_ID)
     get_settings.cache_clear()
     aws.reset()
-    client = aws.client("bedrock-runtime")
+    client = aws.client("bedrock-runtime", profile="background")
     requests: list[dict[str, Any]] = []
+    profiles: list[str] = []
     client.meta.events.register(
         "provide-client-params.bedrock-runtime.Converse",
         lambda params, **_: requests.append(copy.deepcopy(params)),
     )
+    choose = bedrock_module._client_for
+
+    def stubbed(seconds_left, allowed):
+        picked = choose(seconds_left, allowed)
+        if picked is None:
+            return None
+        profiles.append(next(p for p in allowed if aws.client("bedrock-runtime", profile=p) is picked))
+        return client
+
+    monkeypatch.setattr(bedrock_module, "_client_for", stubbed)
     with Stubber(client) as stubber:
         stubber.requests = requests
+        stubber.profiles = profiles
         yield stubber
         stubber.assert_no_pending_responses()
     aws.reset()
@@ -237,6 +253,7 @@ def test_the_default_provider_follows_the_settings(bedrock):
 # --- Answer evaluation, follow-ups and the assessment -------------------------------------------------------
 
 RUBRIC_QUESTION = Question(id="q2", skill="Django", **QUESTION)
+EVALUATION = {"score": 80, "summary": "Complete answer.", "reasons": ["Covered: query counting in tests"]}
 STRONG_ANSWER = "Querysets are lazy; I use select_related and prefetch_related and assertNumQueries in tests."
 
 
@@ -296,13 +313,75 @@ def test_a_follow_up_when_needed_and_none_otherwise(bedrock, model):
     )
     assert model.follow_up(RUBRIC_QUESTION, STRONG_ANSWER) is None
     assert bedrock.requests[0]["toolConfig"]["toolChoice"] == {"tool": {"name": FOLLOW_UP_TOOL}}
+    assert bedrock.profiles == ["request", "request"]  # asked while the candidate waits: the short client
 
 
-def test_a_needed_follow_up_without_a_question_is_retried(bedrock, model):
+def test_an_unusable_follow_up_is_not_asked_again_the_offline_engine_decides(bedrock, model):
     bedrock.add_response("converse", converse_response(tool_use(FOLLOW_UP_TOOL, {"needed": True}, call="tooluse_a")))
-    fixed = {"needed": True, "question": "Can you give an example?"}
-    bedrock.add_response("converse", converse_response(tool_use(FOLLOW_UP_TOOL, fixed, call="tooluse_b")))
-    assert model.follow_up(RUBRIC_QUESTION, "Not sure.") == "Can you give an example?"
+
+    asked = model.follow_up(RUBRIC_QUESTION, "Not sure.")
+
+    assert asked == OfflineModel().follow_up(RUBRIC_QUESTION, "Not sure.")
+    assert asked  # a thin answer gets the offline engine's follow-up
+    assert len(bedrock.requests) == 1  # one round only: the request cannot wait for a second
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "ModelTimeoutException", "AccessDeniedException"])
+def test_a_failed_follow_up_call_falls_back_to_the_offline_engine(bedrock, model, code):
+    bedrock.add_client_error("converse", service_error_code=code, http_status_code=429)
+    assert model.follow_up(RUBRIC_QUESTION, "Not sure.") == OfflineModel().follow_up(RUBRIC_QUESTION, "Not sure.")
+
+
+# --- Time: every call fits its function's timeout ------------------------------------------------------------
+
+
+def test_background_capabilities_use_the_long_client_and_the_follow_up_the_short_one(bedrock, model):
+    bedrock.add_response("converse", converse_response(tool_use(ANALYSE_TOOL, ANALYSIS)))
+    model.analyse_job("Backend Engineer", "Python")
+    assert bedrock.profiles == ["background"]
+    background = aws.worst_case_seconds(aws.config("bedrock-runtime", "background"))
+    assert 2 * background > MODEL_CALL_BUDGET >= background  # one full round always fits, two do not
+
+
+class Clock:
+    """time.monotonic for the model, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def test_a_corrected_answer_is_not_asked_when_its_round_could_not_finish_in_the_budget(bedrock, model, monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(bedrock_module, "time", clock)
+    unusable = converse_response(tool_use(ANALYSE_TOOL, {"skills": "Python"}))
+    bedrock.add_response("converse", unusable)
+    original = bedrock_module._client_for
+
+    def slow_first_round(seconds_left, allowed):
+        picked = original(seconds_left, allowed)
+        clock.now += 30  # the first round took 30 s: a second (127 s at worst) would end past 150 s
+        return picked
+
+    monkeypatch.setattr(bedrock_module, "_client_for", slow_first_round)
+
+    with pytest.raises(ai.ModelOutputError, match="no time left"):
+        model.analyse_job("Backend Engineer", "Python")
+    assert len(bedrock.requests) == 1
+
+
+def test_under_a_time_limit_a_late_call_uses_the_short_client_and_a_too_late_one_is_not_made(bedrock, model):
+    bedrock.add_response("converse", converse_response(tool_use(EVALUATE_TOOL, EVALUATION)))
+    with ai.time_limit(60):  # the long client's 127 s do not fit; the short one's 14 s do
+        model.evaluate_answer(RUBRIC_QUESTION, STRONG_ANSWER, role="Engineer")
+    with ai.time_limit(10), pytest.raises(ai.ModelOutputError, match="no time left"):
+        model.evaluate_answer(RUBRIC_QUESTION, STRONG_ANSWER, role="Engineer")
+    bedrock.add_response("converse", converse_response(tool_use(EVALUATE_TOOL, EVALUATION)))
+    model.evaluate_answer(RUBRIC_QUESTION, STRONG_ANSWER, role="Engineer")  # the limit ended with its block
+    assert bedrock.profiles == ["request", "background"]
+    assert len(bedrock.requests) == 2
 
 
 def test_the_assessment_sees_every_question_answer_and_the_resume(bedrock, model):

@@ -27,9 +27,12 @@ from panelist.models.common import now
 
 Clock = Callable[[], datetime]
 _ATTEMPTS = 100
-_SETTLE_ROUNDS = 1000  # reads while waiting for the ledger (each after a jittered pause of up to 0.2 s)
 _CATCH_UP_ROUNDS = 20
 PATIENCE = 3.0  # seconds a caller waits for the oldest queued change's caller to write the ledger
+# Seconds a caller waits for (or writes) the ledger before giving up: past PATIENCE, so a stopped caller's
+# changes are taken over first, and far inside an API function's 29 s. Each poll is one read and a pause of
+# at most 0.2 s. Giving up leaves the change committed to the pools: `apply` answers it from its plan.
+SETTLE_SECONDS = 6.0
 
 
 def _backoff(attempt: int) -> None:
@@ -39,7 +42,7 @@ def _backoff(attempt: int) -> None:
 
 def _wait(attempt: int) -> None:
     """While another caller writes the ledger: exponential backoff with full jitter, up to 0.2 s."""
-    time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))  # noqa: S311 - jitter, not secrets
+    time.sleep(random.uniform(0, min(0.2, 0.005 * 2 ** min(attempt, 8))))  # noqa: S311 - jitter, not secrets
 
 
 @dataclass
@@ -110,10 +113,13 @@ def _settle(organization_id: str, reference: str, key: str | None, clock: Clock)
     head. Waiting is a poll of the oldest queued change (one item, with jitter): when it is younger
     than ours, ours is written. A caller that sees the oldest stay the same for PATIENCE (its caller
     may have stopped) writes the ledger itself: the head's condition keeps that safe either way.
+    Waiting is bounded in time, not in polls: after SETTLE_SECONDS it gives up with ConditionFailed.
     """
     progress, oldest = time.monotonic(), None
+    deadline = progress + SETTLE_SECONDS
     state: store.State | None = store.load(organization_id)  # then only the oldest queued change, while waiting
-    for attempt in range(_SETTLE_ROUNDS):
+    attempt = 0
+    while attempt == 0 or time.monotonic() < deadline:
         if state is None:
             found = store.oldest_pending(organization_id)
             oldest_key = found.key if found else None
@@ -130,6 +136,7 @@ def _settle(organization_id: str, reference: str, key: str | None, clock: Clock)
             if stamp is not None and reference in stamp.written:
                 return Applied(reference, list(stamp.written[reference]), state.merged(stamp.head))
         _wait(attempt)
+        attempt += 1
         state = None
     raise ConditionFailed(["TransactionConflict"])
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import timedelta
+from typing import Any
 
-from botocore.exceptions import ClientError
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from panelist.accounts.projects import get_project
-from panelist.candidates import store
+from panelist.candidates import invite_mail, store
+from panelist.candidates.invite_mail import invite_url
 from panelist.candidates.store import get_campaign, list_campaigns
-from panelist.core import mail, times
+from panelist.core import idempotency
 from panelist.core.errors import BadRequest, Conflict, Gone, NotFound
 from panelist.core.storage import ConditionFailed
 from panelist.interviews.store import get_interview
@@ -23,14 +25,26 @@ from panelist.models.campaigns import (
     Invite,
     InviteDetail,
     InviteFailure,
+    InviteOut,
     InviteRequest,
+    InvitesCreated,
     InviteStatus,
+    MailStatus,
 )
 from panelist.models.common import new_id, now
 from panelist.models.interviews import InterviewStatus
 from panelist.webhooks import endpoints
 
-__all__ = ["change_status", "create_campaign", "create_invites", "get_campaign", "list_campaigns", "open_invite"]
+__all__ = [
+    "change_status",
+    "create_campaign",
+    "create_invites",
+    "get_campaign",
+    "invite_requests",
+    "invite_url",
+    "list_campaigns",
+    "open_invite",
+]
 
 _NEXT = {
     CampaignStatus.active: {CampaignStatus.completed, CampaignStatus.archived},
@@ -99,24 +113,22 @@ def email_problem(address: str) -> str | None:
     return None
 
 
-def invite_url(base_url: str, token: str) -> str:
-    return f"{base_url}/interview/{token}"
-
-
 def create_invites(
     organization_id: str, campaign_id: str, request: InviteRequest, *, base_url: str
 ) -> tuple[list[Invite], list[InviteFailure]]:
-    """Invite each address once; the valid ones are created (and mailed) even when others are refused."""
+    """Invite each address once per campaign: record the invites, then queue their mail (sent later, once).
+
+    An address that already has a live invite in the campaign gets that one back (no second invite, no second
+    mail), so a retried request answers what the first did; an expired, unused invite is replaced by a new one.
+    Invalid addresses are listed as failures while the valid ones are invited. The invites are written in
+    transactions of INVITES_PER_TRANSACTION with the campaign's counter, and only while it is active.
+    """
     campaign = get_campaign(organization_id, campaign_id)
     if campaign.status is not CampaignStatus.active:
-        raise Conflict(
-            f"the campaign is {campaign.status.value}: it takes no new invites",
-            field="id",
-            expected="an active campaign",
-        )
+        raise _closed(campaign.status)
     interview = get_interview(organization_id, campaign.script_id)
-    invites: list[Invite] = []
     failures: list[InviteFailure] = []
+    addresses: list[str] = []
     seen: set[str] = set()
     for raw in request.emails:
         address = raw.strip()
@@ -124,39 +136,148 @@ def create_invites(
             failures.append(InviteFailure(email=raw, reason=problem))
             continue
         seen.add(address.lower())
-        created = now()
-        invite = Invite(
-            id=new_id(),
-            organization_id=organization_id,
-            campaign_id=campaign_id,
-            email=address,
-            token="inv_" + secrets.token_urlsafe(18),
-            created_at=created,
-            expires_at=created + timedelta(hours=campaign.invite_valid_hours),
-        )
-        if request.send_email:
-            try:
-                mail.send(
-                    address,
-                    f"Interview invitation: {interview.role}",
-                    "invite",
-                    role=interview.role,
-                    custom_message=request.custom_message,
-                    url=invite_url(base_url, invite.token),
-                    minutes=interview.duration_minutes,
-                    expires_at=times.readable_long(invite.expires_at),
-                )
-            except ClientError as exc:
-                failures.append(
-                    InviteFailure(
-                        email=raw,
-                        reason=f"the email could not be sent: {exc.response['Error'].get('Message', 'SES error')}",
-                    )
-                )
+        addresses.append(address)
+
+    chosen: dict[str, Invite] = {}  # by lower-cased address
+    made: set[str] = set()  # the ids of the invites this request made
+    pending = addresses
+    for _ in range(RACE_ROUNDS):
+        existing = store.invites_in_campaign(organization_id, campaign_id, pending) if pending else {}
+        fresh: list[tuple[Invite, str | None]] = []
+        for address in pending:
+            found = existing.get(address.lower())
+            if found is not None and _live(found):
+                chosen[address.lower()] = found
                 continue
-        store.save_new_invite(invite)
-        invites.append(invite)
+            fresh.append((_new_invite(campaign, address, mail=request.send_email), found.id if found else None))
+        taken = _record(campaign, fresh)
+        for invite, _ in fresh:
+            if invite.email.lower() not in taken:
+                chosen[invite.email.lower()] = invite
+                made.add(invite.id)
+        pending = [address for address in pending if address.lower() in taken]
+        if not pending:
+            break
+    if pending:
+        raise Conflict("these addresses are being invited by another request; retry", field="emails")
+
+    invites = [chosen[address.lower()] for address in addresses]
+    if request.send_email:
+        to_mail = [i for i in invites if i.id in made or _mail_again(i)]
+        letter = invite_mail.Letter(
+            base_url=base_url,
+            role=interview.role,
+            minutes=interview.duration_minutes,
+            custom_message=request.custom_message,
+        )
+        invite_mail.queue(organization_id, to_mail, letter)
     return invites, failures
+
+
+RACE_ROUNDS = 3  # reads and writes while concurrent requests invite the same addresses
+
+
+def _closed(status: CampaignStatus) -> Conflict:
+    return Conflict(
+        f"the campaign is {status.value}: it takes no new invites", field="id", expected="an active campaign"
+    )
+
+
+def _live(invite: Invite) -> bool:
+    """Still the address's invite in its campaign: used (started, completed) or not expired yet."""
+    return invite.status in (InviteStatus.started, InviteStatus.completed) or invite.expires_at > now()
+
+
+def _new_invite(campaign: Campaign, address: str, *, mail: bool) -> Invite:
+    created = now()
+    return Invite(
+        id=new_id(),
+        organization_id=campaign.organization_id,
+        campaign_id=campaign.id,
+        email=address,
+        token="inv_" + secrets.token_urlsafe(18),
+        created_at=created,
+        expires_at=created + timedelta(hours=campaign.invite_valid_hours),
+        mail_status=MailStatus.queued if mail else MailStatus.not_requested,
+    )
+
+
+def _record(campaign: Campaign, fresh: list[tuple[Invite, str | None]]) -> set[str]:
+    """Store the new invites, a transaction at a time; the (lower-cased) addresses another request took first."""
+    taken: set[str] = set()
+    remaining = fresh
+    while remaining:
+        batch, remaining = remaining[: store.INVITES_PER_TRANSACTION], remaining[store.INVITES_PER_TRANSACTION :]
+        while batch:
+            try:
+                lost = store.add_invites(campaign, batch)
+            except store.CampaignClosed:
+                raise _closed(get_campaign(campaign.organization_id, campaign.id).status) from None
+            if not lost:
+                break
+            taken |= {batch[i][0].email.lower() for i in lost}
+            batch = [entry for i, entry in enumerate(batch) if i not in lost]
+    return taken
+
+
+def _mail_again(invite: Invite) -> bool:
+    """An existing invite whose mail this request asks for: still queued (a retry: sent once all the same),
+    or made without mail before."""
+    if invite.mail_status is MailStatus.queued:
+        return True
+    return invite.mail_status is MailStatus.not_requested and store.request_invite_mail(invite)
+
+
+def invite_requests(
+    organization_id: str,
+    campaign_id: str,
+    request: InviteRequest,
+    *,
+    base_url: str,
+    idempotency_key: str | None = None,
+    lambda_context: LambdaContext | None = None,
+) -> InvitesCreated:
+    """POST /api/campaigns/{id}/invites: `create_invites`, answered as the seed does.
+
+    With an Idempotency-Key (per organization, 24 h) a repeated request gets the first answer again, and the
+    key reused with another body is a 409. Without one, a repeat still invites nobody twice.
+    """
+    if not idempotency_key:
+        return _invites_created(organization_id, campaign_id, request, base_url)
+    idempotency.check_key(idempotency_key)
+    data = {
+        "organization_id": organization_id,
+        "campaign_id": campaign_id,
+        "idempotency_key": idempotency_key,
+        "base_url": base_url,
+        "request": request.model_dump(mode="json"),
+    }
+    return idempotency.once(
+        _invite_from_data,
+        data,
+        output=InvitesCreated,
+        persistence=store.idempotency_records(),
+        payload="[campaign_id, request]",
+        lambda_context=lambda_context,
+    )
+
+
+def _invite_from_data(data: dict[str, Any]) -> InvitesCreated:
+    request = InviteRequest.model_validate(data["request"])
+    return _invites_created(data["organization_id"], data["campaign_id"], request, data["base_url"])
+
+
+def _invites_created(organization_id: str, campaign_id: str, request: InviteRequest, base_url: str) -> InvitesCreated:
+    invites, failures = create_invites(organization_id, campaign_id, request, base_url=base_url)
+    return InvitesCreated(
+        invites=[
+            InviteOut(id=i.id, email=i.email, token=i.token, url=invite_url(base_url, i.token), expires_at=i.expires_at)
+            for i in invites
+        ],
+        sent=len(invites),
+        failed=len(failures),
+        failures=failures,
+    )
 
 
 def get_invite_by_token(organization_id: str, token: str) -> Invite:

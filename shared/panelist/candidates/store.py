@@ -1,5 +1,7 @@
 """The only writer of the candidates items: profiles (`CANDIDATE#`), erasure records (`ERASURE#`),
-campaigns (`CAMPAIGN#` and their list counters) and invites (`INVITE#`, `INVITETOKEN#`, `INVITEE#`).
+campaigns (`CAMPAIGN#` and their list counters), invites (`INVITE#`, `INVITETOKEN#`, `INVITEE#`, where an
+address's partition also names its one live invite per campaign) and invite requests' idempotency records
+(`INVITEREQUEST#`).
 
 Campaign counters change in the transaction of what they count. Candidate files live in the bucket under
 the organization's prefix (`file_key`).
@@ -8,12 +10,29 @@ the organization's prefix (`file_key`).
 from __future__ import annotations
 
 import hashlib
+import random
+import time
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from panelist.core import times
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+from botocore.exceptions import ClientError
+
+from panelist.core import idempotency, times
 from panelist.core.errors import NotFound
-from panelist.core.storage import Item, counter_op, delete_op, list_counter, org_pk, put_op, table, update_op
-from panelist.models.campaigns import Campaign, CampaignStatus, Invite, InviteStatus
+from panelist.core.storage import (
+    ConditionFailed,
+    Item,
+    counter_op,
+    delete_op,
+    list_counter,
+    org_pk,
+    put_op,
+    table,
+    update_op,
+)
+from panelist.models.campaigns import Campaign, CampaignStatus, Invite, InviteStatus, MailStatus
 from panelist.models.candidates import Candidate, CandidateFile
 from panelist.models.common import now
 
@@ -205,9 +224,28 @@ def _invitee_pk(organization_id: str, email: str) -> str:
     return f"{org_pk(organization_id)}#INVITEE#{digest}"
 
 
-def invite_ops(invite: Invite) -> list[Item]:
-    """Writes that add one invite to its campaign: the invite, its token lookup, the campaign counter."""
+INVITES_PER_TRANSACTION = 24  # 4 writes each, and the campaign's counter: 97 of a transaction's 100
+CONFLICT_ATTEMPTS = 4  # transactions of concurrent requests on one campaign's counter cancel each other
+
+
+def _invited_key(organization_id: str, campaign_id: str, email: str) -> tuple[str, str]:
+    """The item naming an address's live invite in a campaign (in the address's digest partition)."""
+    return _invitee_pk(organization_id, email), CAMPAIGN_PREFIX + campaign_id
+
+
+def _invite_writes(invite: Invite, *, replacing: str | None = None, guarded: bool = True) -> list[Item]:
+    """The invite, its token lookup, its index entry, and its campaign's pointer to it (`guarded`: taken only
+    when the address has no invite in the campaign, or when it still names `replacing`, an expired one)."""
     pk = org_pk(invite.organization_id)
+    invited_pk, invited_sk = _invited_key(invite.organization_id, invite.campaign_id, invite.email)
+    pointer = {"PK": invited_pk, "SK": invited_sk, "invite_id": invite.id}
+    if not guarded:
+        guard = put_op(pointer)
+    elif replacing:
+        old: dict[str, Any] = {":old": replacing}  # put_op takes the values as named in the condition
+        guard = put_op(pointer, condition="attribute_not_exists(PK) OR invite_id = :old", **old)
+    else:
+        guard = put_op(pointer, unique=True)
     return [
         put_op(
             {"PK": pk, "SK": INVITE_PREFIX + invite.id, "type": "Invite", **invite.model_dump(mode="json")}, unique=True
@@ -222,6 +260,16 @@ def invite_ops(invite: Invite) -> list[Item]:
             unique=True,
         ),
         put_op({"PK": _invitee_pk(invite.organization_id, invite.email), "SK": INVITE_PREFIX + invite.id}),
+        guard,
+    ]
+
+
+def invite_ops(invite: Invite) -> list[Item]:
+    """Writes that add one invite to its campaign: the invite, its token lookup, its index entries, the campaign
+    counter. The address's pointer is overwritten: for seeding data, where no request races."""
+    pk = org_pk(invite.organization_id)
+    return [
+        *_invite_writes(invite, guarded=False),
         update_op(
             pk, CAMPAIGN_PREFIX + invite.campaign_id, "ADD invites_sent :one", condition="attribute_exists(PK)", one=1
         ),
@@ -230,6 +278,129 @@ def invite_ops(invite: Invite) -> list[Item]:
 
 def save_new_invite(invite: Invite) -> None:
     table().transact(*invite_ops(invite))
+
+
+class CampaignClosed(Exception):
+    """The campaign is no longer active (or no longer there): it takes no new invites."""
+
+
+def add_invites(campaign: Campaign, invites: Sequence[tuple[Invite, str | None]]) -> list[int]:
+    """Store up to INVITES_PER_TRANSACTION new invites of an active campaign in one transaction, with its
+    invites_sent. Each comes with the expired invite of its address it replaces, or None.
+
+    Returns [] when they are written; otherwise nothing is written and the positions of the invites whose
+    address got an invite in the campaign meanwhile are returned. CampaignClosed when the campaign is not
+    active any more.
+    """
+    if not 0 < len(invites) <= INVITES_PER_TRANSACTION:
+        raise ValueError(f"1 to {INVITES_PER_TRANSACTION} invites a transaction, not {len(invites)}")
+    writes = [op for invite, replacing in invites for op in _invite_writes(invite, replacing=replacing)]
+    counted = update_op(
+        org_pk(campaign.organization_id),
+        CAMPAIGN_PREFIX + campaign.id,
+        "ADD invites_sent :n",
+        condition="#status = :active",
+        names={"#status": "status"},
+        n=len(invites),
+        active=CampaignStatus.active.value,
+    )
+    for attempt in range(CONFLICT_ATTEMPTS):
+        try:
+            table().transact(*writes, counted)
+        except ConditionFailed as exc:
+            if exc.reasons[-1] == "ConditionalCheckFailed":
+                raise CampaignClosed from None
+            per_invite = len(writes) // len(invites)
+            taken = [i for i in range(len(invites)) if exc.reasons[i * per_invite + per_invite - 1] != "None"]
+            if not taken:
+                raise
+            return taken
+        except ClientError as exc:  # another request's transaction on the campaign item at the same moment
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if "TransactionConflict" not in reasons or attempt == CONFLICT_ATTEMPTS - 1:
+                raise
+            time.sleep(random.uniform(0.01, 0.05 * (attempt + 1)))  # noqa: S311 - jitter, not secrets
+            continue
+        return []
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def invites_in_campaign(organization_id: str, campaign_id: str, emails: Sequence[str]) -> dict[str, Invite]:
+    """The live invite each address has in the campaign, by lower-cased address (two batch reads)."""
+    pointers = table().get_many([_invited_key(organization_id, campaign_id, email) for email in emails])
+    named = {email.lower(): str(p["invite_id"]) for email, p in zip(emails, pointers, strict=True) if p}
+    items = table().get_many([(org_pk(organization_id), INVITE_PREFIX + i) for i in named.values()])
+    found = {i["id"]: Invite.model_validate(i) for i in items if i is not None}
+    return {email: found[invite_id] for email, invite_id in named.items() if invite_id in found}
+
+
+def idempotency_records() -> DynamoDBPersistenceLayer:
+    """Where Powertools keeps invite requests' idempotency records (the hashed key names the organization)."""
+    return idempotency.records("INVITEREQUEST#create_invites")
+
+
+# ------------------------------------------------------------------ invite mail
+
+
+def _mail_update(invite: Invite, expression: str, condition: str, **values: Any) -> Item:
+    return table().update(
+        org_pk(invite.organization_id),
+        INVITE_PREFIX + invite.id,
+        expression,
+        condition=f"attribute_exists(PK) AND {condition}",
+        names={"#mail": "mail_status"},
+        **values,
+    )
+
+
+def request_invite_mail(invite: Invite) -> bool:
+    """not_requested → queued (an invite made without mail, asked again with it); False when it was not."""
+    try:
+        _mail_update(
+            invite,
+            "SET #mail = :queued",
+            "#mail = :not_requested",
+            queued=MailStatus.queued.value,
+            not_requested=MailStatus.not_requested.value,
+        )
+    except ConditionFailed:
+        return False
+    return True
+
+
+def claim_invite_mail(organization_id: str, invite_id: str) -> Invite | None:
+    """queued → sending, once: the caller that gets the invite is the only one that may send its mail.
+
+    None when the invite is gone or its mail is not queued (being sent, sent, failed, or never asked for).
+    """
+    try:
+        item = table().update(
+            org_pk(organization_id),
+            INVITE_PREFIX + invite_id,
+            "SET #mail = :sending",
+            condition="attribute_exists(PK) AND #mail = :queued",
+            names={"#mail": "mail_status"},
+            sending=MailStatus.sending.value,
+            queued=MailStatus.queued.value,
+        )
+    except ConditionFailed:
+        return None
+    return Invite.model_validate(item)
+
+
+def finish_invite_mail(
+    invite: Invite, status: MailStatus, *, error: str | None = None, at: datetime | None = None
+) -> None:
+    """sending → sent, failed, or back to queued (SES did not take it), with the error and the time."""
+    _mail_update(
+        invite,
+        "SET #mail = :status, mail_error = :error, mailed_at = :at",
+        "#mail = :sending",
+        status=status.value,
+        sending=MailStatus.sending.value,
+        error=error,
+        at=times.iso_seconds(at) if at else None,
+    )
 
 
 def invite_organization(token: str) -> str | None:
@@ -302,14 +473,16 @@ def invite_ids_sent_to(organization_id: str, email: str) -> set[str]:
 
 
 def erased_invite_ops(organization_id: str, email: str, invite_ids: list[str]) -> list[Item]:
-    """Forget the address on each invite and drop the address's index entries."""
+    """Forget the address on each invite and drop the address's index entries and campaign pointers."""
     pk = org_pk(organization_id)
+    items = [item for invite_id in invite_ids if (item := get_invite_item(organization_id, invite_id)) is not None]
     ops = [
-        update_op(pk, INVITE_PREFIX + invite_id, "SET email = :erased", condition="attribute_exists(PK)", erased=ERASED)
-        for invite_id in invite_ids
-        if get_invite_item(organization_id, invite_id) is not None
+        update_op(pk, str(item["SK"]), "SET email = :erased", condition="attribute_exists(PK)", erased=ERASED)
+        for item in items
     ]
     if email and email != ERASED:
         partition = _invitee_pk(organization_id, email)
         ops += [delete_op(partition, INVITE_PREFIX + invite_id) for invite_id in invite_ids]
+        campaigns = sorted({str(item["campaign_id"]) for item in items})
+        ops += [delete_op(*_invited_key(organization_id, campaign_id, email)) for campaign_id in campaigns]
     return ops

@@ -12,21 +12,12 @@ import json
 import uuid
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from panelist.billing import credits
-from panelist.core import aws, net, times
-from panelist.core.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
+from panelist.core import aws, idempotency, net, times
+from panelist.core.errors import BadRequest, NotFound, ServiceUnavailable
 from panelist.core.observability import logger
 from panelist.core.settings import get_settings
 from panelist.interviews import ai, store
@@ -116,41 +107,20 @@ def submit(
         net.check_url(request.notification_url, resolve=False, allow_loopback=get_settings().allow_loopback_webhooks)
     if not idempotency_key:
         return _start(organization_id, request)
-    if len(idempotency_key) > 255:
-        raise BadRequest("Idempotency-Key must be at most 255 characters", field="Idempotency-Key")
+    idempotency.check_key(idempotency_key)
     data = {"organization_id": organization_id, "idempotency_key": idempotency_key, "request": request.model_dump()}
-    try:
-        return _start_once(data, lambda_context)
-    except IdempotencyValidationError:
-        raise Conflict(
-            "This Idempotency-Key was already used with a different request", field="Idempotency-Key"
-        ) from None
-    except IdempotencyAlreadyInProgressError:
-        raise Conflict(
-            "A request with this Idempotency-Key is still in progress; retry shortly", field="Idempotency-Key"
-        ) from None
-
-
-def _start_once(data: dict[str, Any], lambda_context: LambdaContext | None) -> TaskExecution:
-    config = IdempotencyConfig(
-        event_key_jmespath="[organization_id, idempotency_key]",
-        payload_validation_jmespath="request",
-        expires_after_seconds=24 * 3600,
+    return idempotency.once(
+        _start_from_data,
+        data,
+        output=TaskExecution,
+        persistence=store.idempotency_records(),
+        payload="request",
+        lambda_context=lambda_context,
     )
-    if lambda_context is not None:
-        config.register_lambda_context(lambda_context)
 
-    @idempotent_function(  # type: ignore[untyped-decorator]
-        data_keyword_argument="data",
-        persistence_store=store.idempotency_records(),
-        config=config,
-        output_serializer=PydanticSerializer(TaskExecution),
-    )
-    def start(data: dict[str, Any]) -> TaskExecution:
-        return _start(data["organization_id"], GenerateInterviewRequest.model_validate(data["request"]))
 
-    task: TaskExecution = start(data=data)
-    return task
+def _start_from_data(data: dict[str, Any]) -> TaskExecution:
+    return _start(data["organization_id"], GenerateInterviewRequest.model_validate(data["request"]))
 
 
 def _start(organization_id: str, request: GenerateInterviewRequest) -> TaskExecution:

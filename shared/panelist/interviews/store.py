@@ -10,8 +10,8 @@ from functools import cache
 
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
+from panelist.core import idempotency
 from panelist.core.errors import NotFound
-from panelist.core.settings import get_settings
 from panelist.core.storage import Item, counter_op, org_pk, put_op, table
 from panelist.models.common import now
 from panelist.models.interviews import Interview, TaskExecution, TaskLog, TaskLogOut
@@ -122,10 +122,4 @@ def idempotency_records() -> DynamoDBPersistenceLayer:
 
     The hashed key includes the organization, so one organization's key never answers another's request.
     """
-    return DynamoDBPersistenceLayer(
-        table_name=get_settings().table,
-        key_attr="PK",
-        sort_key_attr="SK",
-        static_pk_value="IDEMPOTENCY#generate_interview",
-        expiry_attr="ttl",
-    )
+    return idempotency.records("IDEMPOTENCY#generate_interview")

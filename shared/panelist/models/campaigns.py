@@ -47,6 +47,16 @@ class InviteStatus(StrEnum):
     expired = "expired"
 
 
+class MailStatus(StrEnum):
+    """Where an invite's mail is: it goes through a queue, and is sent at most once."""
+
+    not_requested = "not_requested"  # created with send_email false
+    queued = "queued"  # recorded and queued; sent by SendInviteMailsFunction
+    sending = "sending"  # handed to SES; stays so if SES never answered (it is not sent twice)
+    sent = "sent"
+    failed = "failed"  # SES refused it, or the invite could no longer use it (expired, erased): see mail_error
+
+
 class Invite(Entity):
     id: str
     organization_id: str
@@ -59,6 +69,9 @@ class Invite(Entity):
     opened_at: datetime | None = None
     expires_at: datetime
     created_at: datetime
+    mail_status: MailStatus | None = None  # None: an invite stored before mail was queued
+    mail_error: str | None = None
+    mailed_at: datetime | None = None
 
 
 class ProjectCreate(Input):
@@ -160,3 +173,4 @@ class InviteDetail(Output):
     campaign_id: str
     expires_at: Timestamp
     created_at: Timestamp
+    mail_status: MailStatus | None = Field(default=None, description="Where the invitation mail is")

@@ -33,7 +33,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
-from panelist.core import aws, net
+from panelist.core import aws, net, queues
 from panelist.core.errors import BadRequest, ConfigurationError
 from panelist.core.observability import logger, metrics
 from panelist.core.settings import get_settings
@@ -293,24 +293,8 @@ def deliver(message_body: Mapping[str, Any], receive_count: int) -> None:
     )
 
 
-def _queue_url(queue_arn: str) -> str:
-    """The URL of the queue a record came from (no GetQueueUrl call: the poller policy lacks it)."""
-    _, _, _, region, account, name = queue_arn.split(":", 5)
-    configured = get_settings().webhook_queue_url
-    if configured.rstrip("/").endswith(f"/{account}/{name}"):
-        return configured
-    return f"https://sqs.{region}.amazonaws.com/{account}/{name}"
-
-
 def _postpone(record: SQSRecord, seconds: int) -> None:
-    try:
-        aws.client("sqs").change_message_visibility(
-            QueueUrl=_queue_url(record.event_source_arn),
-            ReceiptHandle=record.receipt_handle,
-            VisibilityTimeout=seconds,
-        )
-    except (ClientError, ValueError):  # it comes back after the queue's visibility timeout instead
-        logger.exception("could not delay the webhook message", message_id=record.message_id)
+    queues.postpone(record, seconds, configured_url=get_settings().webhook_queue_url)
 
 
 def handle_record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:

@@ -9,6 +9,7 @@ answer in `offline`.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from functools import cache
 
 from panelist.core.errors import ConfigurationError
@@ -42,6 +43,7 @@ __all__ = [
     "bucket_of",
     "clamp_score",
     "provider",
+    "time_limit",
     "weighted_skills",
 ]
 
@@ -67,3 +69,14 @@ def _provider(name: str) -> InterviewModel:
 
         return BedrockModel()
     raise ConfigurationError(f"unknown AI provider {name!r}: expected 'offline' or 'bedrock'")
+
+
+def time_limit(seconds: float) -> AbstractContextManager[None]:
+    """Model calls made inside end within `seconds` from now, or are not started (ModelOutputError).
+
+    For a background function making several calls in one invocation (its Timeout minus what it does after).
+    The Bedrock model honours it; the offline engine answers at once.
+    """
+    from panelist.interviews.ai.bedrock import time_limit as bedrock_time_limit
+
+    return bedrock_time_limit(seconds)

@@ -3,17 +3,30 @@
 Each capability is one tool whose input schema is a pydantic model's: the model must call it, its input is
 validated, and an unusable answer (no tool call, a schema violation, the wrong number of items, an answer
 cut off at the token limit) is sent back once with the problem for a corrected answer; a second unusable
-answer raises ModelOutputError. Throttling and 5xx responses are retried by botocore (standard mode).
+answer raises ModelOutputError. Throttling and 5xx responses are retried by botocore (standard mode) on the
+background client; the request client makes one attempt.
+
+Time. A capability asked on an API request (the follow-up question) uses the `request` client (one attempt,
+14 s at worst: `panelist.core.aws`), asks once, and answers with the offline engine when the model fails, so
+the request stays inside API Gateway's 30 s. A background capability (generation steps, analysis) uses the
+`background` client (127 s at worst per round) and ends within MODEL_CALL_BUDGET: the corrected-answer round
+starts only when it can still finish inside it. A background function whose invocation makes several calls
+wraps them in `time_limit(seconds)`: a round that could not finish before that deadline on the background
+client runs on the short one, or is not started at all (ModelOutputError, which the callers retry later).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from panelist.core import aws
+from panelist.core.observability import logger
 from panelist.core.settings import get_settings
 from panelist.interviews.ai.model import (
     MAX_SKILLS,
@@ -34,6 +47,29 @@ from panelist.models.sessions import Answer, AnswerAnalysis, Assessment
 
 TEMPERATURE = 0.2
 MAX_PROBLEM_CHARS = 1500  # of the validation error sent back to the model
+# A background capability call, both rounds included, ends within this (AnalyseJob and WriteQuestions: 180 s).
+MODEL_CALL_BUDGET = 150.0
+
+_deadline: ContextVar[float | None] = ContextVar("panelist_model_deadline", default=None)
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Model calls inside end within `seconds` from now (time.monotonic), as far as their clients allow."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _client_for(seconds_left: float, profiles: Sequence[aws.Profile]) -> Any | None:
+    """The first client of `profiles` whose worst case fits in `seconds_left`, or None."""
+    for profile in profiles:
+        if aws.worst_case_seconds(aws.config("bedrock-runtime", profile)) <= seconds_left:
+            return aws.client("bedrock-runtime", profile=profile)
+    return None
+
 
 ANALYSE_TOOL = "record_job_analysis"
 ANALYSE_SYSTEM = f"""\
@@ -298,14 +334,22 @@ class BedrockModel:
         )
 
     def follow_up(self, question: Question, answer: str) -> str | None:
-        output = self._ask(
-            system=FOLLOW_UP_SYSTEM,
-            prompt=f"{_rubric(question)}\n\n<answer>\n{_clip(answer, ANSWER_CHARS)}\n</answer>",
-            tool=FOLLOW_UP_TOOL,
-            description="Record whether a follow-up question is needed, and the question.",
-            output=_FollowUp,
-            max_tokens=300,
-        )
+        """Asked while the candidate waits (an API request): one short attempt, else the offline engine's."""
+        try:
+            output = self._ask(
+                system=FOLLOW_UP_SYSTEM,
+                prompt=f"{_rubric(question)}\n\n<answer>\n{_clip(answer, ANSWER_CHARS)}\n</answer>",
+                tool=FOLLOW_UP_TOOL,
+                description="Record whether a follow-up question is needed, and the question.",
+                output=_FollowUp,
+                max_tokens=300,
+                interactive=True,
+            )
+        except Exception:
+            logger.exception("the model gave no follow-up: the offline engine decides")
+            from panelist.interviews.ai.offline import OfflineModel  # its data loads only when needed
+
+            return OfflineModel().follow_up(question, answer)
         return " ".join((output.question or "").split()) if output.needed else None
 
     def assess_candidate(
@@ -351,8 +395,22 @@ class BedrockModel:
         max_tokens: int,
         schema_items: tuple[str, int] | None = None,
         check: Callable[[M], None] | None = None,
+        interactive: bool = False,
     ) -> M:
-        """The model's call to `tool`, validated as `output`; one retry with the problem, then ModelOutputError."""
+        """The model's call to `tool`, validated as `output`; one retry with the problem, then ModelOutputError.
+
+        `interactive` (an API request waits): one round on the short client. Otherwise a round starts only
+        when its worst case fits before MODEL_CALL_BUDGET (and the `time_limit` deadline, if any) runs out.
+        """
+        deadline = time.monotonic() + MODEL_CALL_BUDGET
+        # Interactive: the short client only. Under a time_limit (several calls in one invocation), a call near
+        # its end runs on the short client rather than not at all. Otherwise a round that cannot finish in time
+        # is not started: ModelOutputError, which the state machine retries.
+        profiles: tuple[aws.Profile, ...] = ("background",)
+        if interactive:
+            profiles = ("request",)
+        elif (limit := _deadline.get()) is not None:
+            deadline, profiles = min(deadline, limit), ("background", "request")
         schema = tool_schema(output)
         if schema_items:  # the exact count is part of the schema, not only of the prompt
             field_name, items = schema_items
@@ -362,8 +420,12 @@ class BedrockModel:
             "toolChoice": {"tool": {"name": tool}},
         }
         messages: list[dict[str, Any]] = [{"role": "user", "content": [{"text": prompt}]}]
-        for attempt in (1, 2):
-            response = aws.client("bedrock-runtime").converse(
+        rounds = 1 if interactive else 2
+        for attempt in range(1, rounds + 1):
+            client = _client_for(deadline - time.monotonic(), profiles)
+            if client is None:
+                raise ModelOutputError(f"{tool}: no time left for a model call")
+            response = client.converse(
                 modelId=self.model_id,
                 system=[{"text": system}],
                 messages=messages,
@@ -388,7 +450,7 @@ class BedrockModel:
                     check(answer)
                 return answer
             except _Unusable as problem:
-                if attempt == 2:
+                if attempt == rounds:
                     raise ModelOutputError(f"{tool}: {problem}") from None
                 messages += _feedback(message, tool, str(problem))
         raise AssertionError("unreachable")  # pragma: no cover

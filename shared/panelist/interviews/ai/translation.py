@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from panelist.core import aws
+from panelist.core.parallel import in_parallel
 from panelist.core.settings import get_settings
 
 MAX_REQUEST_BYTES = 9_000  # TranslateText takes at most 10,000 bytes of UTF-8 per request
@@ -62,8 +62,7 @@ class AmazonTranslate:
                 for piece in chunks(text)
             )
 
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            done = dict(zip(distinct, pool.map(one, distinct), strict=True))
+        done = dict(zip(distinct, in_parallel(one, distinct, max_workers=8), strict=True))
         return [done.get(text, text) for text in texts]
 
 
