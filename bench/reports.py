@@ -47,7 +47,7 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 import tests.conftest  # noqa: F401 - the offline test environment: emulated AWS, never a real account
-from panelist.core import aws, signing
+from panelist.core import aws
 from panelist.core.storage import table
 from panelist.models.interviews import Expectations, Seniority
 from panelist.models.sessions import Answer, AnswerAnalysis, Session, Turn
@@ -250,7 +250,7 @@ def emulated() -> Iterator[None]:
         aws.reset()
         parameters.clear_caches()
         template = Template.load(ROOT / "template.yaml", {"Stage": "test"}, local=True)
-        provision(template, secret_value=lambda: signing.new_secret_value(PLATFORM_ADMIN_KEY))
+        provision(template, secret_values={"AdminKeySecret": json.dumps({"platform_admin_key": PLATFORM_ADMIN_KEY})})
         try:
             yield
         finally:

@@ -8,10 +8,12 @@ about a second, which commands like `panelist routes` should not pay.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import json
 import logging
+import secrets
 import threading
 import traceback
 import uuid
@@ -75,6 +77,14 @@ class Emulator:
         self._server = ThreadedMotoServer(self.host, 0, verbose=False)
         self._server.start()
 
+    def guard_presigned_urls(self, buckets: list[str]) -> None:
+        """Check presigned requests to `buckets` as S3 does, before moto serves them (presigned.py)."""
+        from panelist_local.presigned import PresignedGuard
+
+        wsgi = self._server._server  # the werkzeug server ThreadedMotoServer started; it reads .app per request
+        runtime_key = {CREDENTIALS["AWS_ACCESS_KEY_ID"]: CREDENTIALS["AWS_SECRET_ACCESS_KEY"]}
+        wsgi.app = PresignedGuard(wsgi.app, buckets, runtime_key)
+
     @property
     def port(self) -> int:
         return int(self._server.get_host_and_port()[1])
@@ -124,10 +134,26 @@ class Provisioned:
     state_machines: dict[str, str] = field(default_factory=dict)  # state machine ARNs
 
 
-def default_secret_value() -> str:
-    from panelist.core.signing import new_secret_value  # the app's key ring format
+def initial_secret_string(template: Template, logical_id: str) -> str:
+    """A secret's value as the deployment leaves it: CloudFormation's SecretString or GenerateSecretString, then
+    the first rotation when a template function rotates it (RotateImmediatelyOnUpdate, as the template has)."""
+    properties = template.resolve(template.resources[logical_id].properties)
+    if "SecretString" in properties:
+        value = str(properties["SecretString"])
+    else:
+        generate = properties.get("GenerateSecretString") or {}
+        generated = secrets.token_urlsafe(36)[: int(generate.get("PasswordLength", 32))]
+        key = generate.get("GenerateStringKey")
+        value = json.dumps({**json.loads(generate["SecretStringTemplate"]), key: generated}) if key else generated
+    rotated = any(
+        template.resolve(schedule.properties).get("SecretId") == template.secret_arn(logical_id)
+        for schedule in template.of_type("AWS::SecretsManager::RotationSchedule")
+    )
+    if rotated:
+        from panelist.core.signing import new_secret_value  # what RotateSigningKeysFunction's first run writes
 
-    return str(new_secret_value())
+        value = new_secret_value(json.loads(value))
+    return value
 
 
 def _clients(session: boto3.Session | None, endpoint_url: str | None) -> Callable[[str], Any]:
@@ -146,14 +172,14 @@ def provision(
     session: boto3.Session | None = None,
     *,
     endpoint_url: str | None = None,
-    secret_value: Callable[[], str] = default_secret_value,
+    secret_values: Mapping[str, str] | None = None,
     sender: str = SENDER,
     functions: bool = True,
 ) -> Provisioned:
     """Create every resource of the template, as declared, in the emulator `session` reaches.
 
-    Secrets without a SecretString get `secret_value()` (by default a fresh signing key ring and
-    platform-admin key). Functions are registered with placeholder code: `LambdaBridge` runs them.
+    Secrets get the value in `secret_values` (by logical id), else `initial_secret_string`. Functions
+    are registered with placeholder code: `LambdaBridge` runs them.
     With `functions=False` the functions and their role are left out (`provision_functions` adds
     them later): the state machines' executions are recorded but cannot run.
     """
@@ -173,7 +199,10 @@ def provision(
         done.queues[logical_id] = _create_queue(client("sqs"), template.physical_name(logical_id), properties)
     for secret in template.of_type(SECRET):
         done.secrets[secret.logical_id] = _create_secret(
-            client("secretsmanager"), template, secret.logical_id, secret_value
+            client("secretsmanager"),
+            template,
+            secret.logical_id,
+            _secret_string(template, secret.logical_id, secret_values),
         )
     client("ses").verify_email_identity(EmailAddress=sender)
     if functions:
@@ -206,23 +235,25 @@ def clear_data(
     session: boto3.Session | None = None,
     *,
     endpoint_url: str | None = None,
-    secret_value: Callable[[], str] | None = None,
+    secret_values: Mapping[str, str] | None = None,
 ) -> None:
     """Take the data out of provisioned resources: empty tables, buckets and queues, state machines without executions.
 
     Tables, queues and state machines that hold data are deleted and created again as declared, under
     the same name and ARN: far cheaper than deleting every item, and PurgeQueue may run only once a
-    minute. Buckets lose their objects (current versions). With `secret_value`, a secret with another
-    value or more than one version (a rotation's) is created again with it.
+    minute. Buckets lose their objects (current versions). A secret named in `secret_values` that has
+    another value or more than one version (a rotation's) is created again with its value.
     """
     client = _clients(session, endpoint_url)
-    secrets = client("secretsmanager")
-    for logical_id, arn in provisioned.secrets.items() if secret_value else ():
-        versions = secrets.list_secret_version_ids(SecretId=arn, IncludeDeprecated=True)["Versions"]
-        current = secrets.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")["SecretString"]
-        if len(versions) > 1 or current != _secret_string(template, logical_id, secret_value):
-            secrets.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
-            _create_secret(secrets, template, logical_id, secret_value)
+    manager = client("secretsmanager")
+    for logical_id, arn in provisioned.secrets.items():
+        if logical_id not in (secret_values or {}):
+            continue
+        versions = manager.list_secret_version_ids(SecretId=arn, IncludeDeprecated=True)["Versions"]
+        current = manager.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")["SecretString"]
+        if len(versions) > 1 or current != secret_values[logical_id]:
+            manager.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
+            _create_secret(manager, template, logical_id, secret_values[logical_id])
     s3 = client("s3")
     for name in provisioned.buckets.values():
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name):
@@ -240,12 +271,16 @@ def clear_data(
             properties = template.resolve(template.resources[logical_id].properties)
             _create_queue(sqs, template.physical_name(logical_id), properties)
     sfn = client("stepfunctions")
-    used = [
-        arn for arn in provisioned.state_machines.values() if sfn.list_executions(stateMachineArn=arn)["executions"]
-    ]
+    used, missing = [], False
+    for arn in provisioned.state_machines.values():
+        try:
+            if sfn.list_executions(stateMachineArn=arn)["executions"]:
+                used.append(arn)
+        except sfn.exceptions.StateMachineDoesNotExist:
+            missing = True  # made again under the other config (see provision_functions): moto keeps two lists
     for arn in used:
         sfn.delete_state_machine(stateMachineArn=arn)
-    if used:
+    if used or missing:
         _create_state_machines(template, client, Provisioned())
 
 
@@ -256,21 +291,21 @@ _QUEUE_COUNTS = (
 )
 
 
-def _secret_string(template: Template, logical_id: str, secret_value: Callable[[], str]) -> str:
-    return str(template.resolve(template.resources[logical_id].properties).get("SecretString") or secret_value())
+def _secret_string(template: Template, logical_id: str, secret_values: Mapping[str, str] | None) -> str:
+    return (secret_values or {}).get(logical_id) or initial_secret_string(template, logical_id)
 
 
-def _create_secret(secrets: Any, template: Template, logical_id: str, secret_value: Callable[[], str]) -> str:
+def _create_secret(manager: Any, template: Template, logical_id: str, value: str) -> str:
     properties = template.resolve(template.resources[logical_id].properties)
     name = template.physical_name(logical_id)
     request: dict[str, Any] = {
         "Name": name,
-        "SecretString": _secret_string(template, logical_id, secret_value),
+        "SecretString": value,
         "Tags": [{"Key": CUSTOM_ID_TAG, "Value": secret_suffix(name)}],
     }
     if "Description" in properties:
         request["Description"] = properties["Description"]
-    return str(secrets.create_secret(**request)["ARN"])
+    return str(manager.create_secret(**request)["ARN"])
 
 
 def _create_functions(template: Template, client: Callable[[str], Any], done: Provisioned) -> None:
@@ -416,7 +451,8 @@ def _create_role(iam: Any) -> None:
             }
         ],
     }
-    iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):  # moto's IAM is one per process
+        iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))
 
 
 def _placeholder_zip() -> bytes:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from panelist_local import iam
 from panelist_local.template import Function, Template
 
 Handler = Callable[[Any, Any], Any]
@@ -126,12 +127,18 @@ class Handlers:
     """Invokes the template's functions; each runs one event at a time, as one Lambda instance would.
 
     Module-level state (Powertools resolvers keep the current event on a global) makes concurrent
-    events in one module unsafe; different functions run concurrently.
+    events in one module unsafe; different functions run concurrently. With `roles`, each runs under
+    its own execution role (panelist_local.iam).
     """
 
-    def __init__(self, template: Template) -> None:
+    def __init__(self, template: Template, roles: iam.Roles | None = None) -> None:
         self.template = template
+        self.roles = roles
         self._locks = {logical_id: threading.Lock() for logical_id in template.functions}
+
+    def role(self, logical_id: str) -> iam.Role | None:
+        """The execution role the function runs under (None: unrestricted, when IAM is not enforced)."""
+        return self.roles[logical_id] if self.roles is not None else None
 
     def handler(self, logical_id: str) -> Handler:
         fn = self.template.functions[logical_id]
@@ -140,7 +147,7 @@ class Handlers:
     def invoke(self, logical_id: str, event: Any, context: Any = None) -> Any:
         fn = self.template.function(logical_id)
         handler = self.handler(fn.logical_id)
-        with self._locks[fn.logical_id]:
+        with self._locks[fn.logical_id], iam.acting_as(self.role(fn.logical_id)):
             return handler(event, context or LambdaContext.for_function(fn))
 
     def warm(self) -> threading.Thread:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from panelist_local import iam
 from panelist_local.emulator import Emulator, LambdaBridge, Provisioned, provision, sent_mail
 from panelist_local.events_sqs import SqsPoller
 from panelist_local.gateway import ApiGateway, GatewayServer, PortInUse
@@ -89,13 +90,16 @@ def scheduled_event(schedule: Schedule, now: datetime | None = None) -> dict[str
 
 
 def write_state_file(path: Path, state: Mapping[str, Any]) -> None:
-    """Write JSON readable only by the owner (it holds the platform-admin key)."""
+    """Write JSON readable only by the owner (it holds the platform-admin key), whole or not at all: a script
+    waiting for the file never reads it half written."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    partial = path.with_name(f".{path.name}.partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(descriptor, 0o600)
     with os.fdopen(descriptor, "w") as file:
         json.dump(state, file, indent=2)
         file.write("\n")
+    os.replace(partial, path)
 
 
 class LocalRuntime:
@@ -130,6 +134,7 @@ class LocalRuntime:
         self._env = EnvironmentPatch()
         self._wrote_state = False
         self._clients: dict[str, Any] = {}
+        self._enforcement: iam.Enforcement | None = None
 
     # -------------------------------------------------------------- lifecycle
 
@@ -150,7 +155,14 @@ class LocalRuntime:
         if not path.is_file():
             raise StartError(f"no template.yaml in {self.repo_root}")
         template = self.template = Template.load(path, self.parameters, local=True)
-        handlers = self.handlers = Handlers(template)
+        try:
+            roles = iam.Roles.from_template(template)  # the SAM transform refuses what `sam deploy` would
+        except (ValueError, iam.PolicyError) as exc:
+            raise StartError(f"{path} would not deploy: {exc}") from None
+        problems = iam.wiring_problems(template, roles)
+        if problems:
+            raise StartError("AWS would refuse this template: " + "; ".join(problems))
+        handlers = self.handlers = Handlers(template, roles)
         api = ApiGateway(template.routes, template.default_route, handlers.invoke, cors=template.cors, control=self)
         try:
             self._gateway = GatewayServer(api, self.host, self.port)  # bound first: a taken port fails fast
@@ -175,6 +187,8 @@ class LocalRuntime:
         self._env.apply(environment)
         self._bridge = LambdaBridge(template, handlers.invoke).install()
         self.provisioned = provision(template, self._emulator.session(), endpoint_url=self._emulator.url)
+        self._enforcement = iam.install(roles, iam.Authorizer.for_stack(template, self.provisioned.secrets))
+        self._emulator.guard_presigned_urls(list(self.provisioned.buckets.values()))
         self.platform_admin_key = self._read_platform_admin_key()
         if self.demo:
             from panelist_local import demo  # demo imports this module
@@ -209,6 +223,9 @@ class LocalRuntime:
         if self._emulator is not None:
             self._emulator.stop()
             self._emulator = None
+        if self._enforcement is not None:
+            iam.uninstall(self._enforcement)
+            self._enforcement = None
         self._env.restore()
         self._clients.clear()
         if self._wrote_state:
@@ -248,9 +265,11 @@ class LocalRuntime:
         for arn in self.provisioned.secrets.values():
             value = self._client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
             try:
-                return str(json.loads(value).get("platform_admin_key") or "")
+                key = json.loads(value).get("platform_admin_key")
             except (ValueError, AttributeError):
                 continue
+            if key:
+                return str(key)
         return ""
 
     def _write_state(self) -> None:
@@ -258,6 +277,7 @@ class LocalRuntime:
             "base_url": self.base_url,
             "emulator_url": self.emulator_url,
             "platform_admin_key": self.platform_admin_key,
+            "iam_enforced": self._enforcement is not None,
         }
         if self.demo_data is not None:
             state["demo"] = self.demo_data

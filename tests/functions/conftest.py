@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 
-from panelist.api import auth
 from panelist.core.settings import get_settings
 from panelist_local.template import Template
 from tests.functions.harness import (
@@ -24,6 +23,7 @@ from tests.functions.harness import (
     EmulatedStack,
     Reply,
     Tenant,
+    authorize,
     invoke,
     make_tenant,
     sample_event,
@@ -80,7 +80,7 @@ def api(emulated):
             event["rawQueryString"] = urlencode(query)
         event["requestContext"].pop("authorizer", None)
         if function != "route_not_found":
-            decision = auth.authorize({"headers": event["headers"]})
+            decision = authorize(event["headers"])
             event["requestContext"]["authorizer"] = {"lambda": decision["context"]}
         result = invoke(function, event)
         headers = result.get("headers") or {}
@@ -117,3 +117,18 @@ def queue(emulated, monkeypatch):
     get_settings.cache_clear()
     yield url
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def revoke(stack):
+    """Take statements away from a function's role for one test: `revoke("create_project", iam.granting(...))`."""
+    saved = {}
+
+    def take_away(function: str, predicate) -> None:
+        logical_id = stack.template.function(function).logical_id
+        saved.setdefault(logical_id, stack.roles[logical_id])
+        stack.roles.replace(logical_id, stack.roles[logical_id].without(predicate))
+
+    yield take_away
+    for logical_id, role in saved.items():
+        stack.roles.replace(logical_id, role)

@@ -26,7 +26,7 @@ from panelist.api import auth
 from panelist.core import aws, signing
 from panelist.core.settings import get_settings
 from panelist.models.organizations import ApiKeyCreate, OrganizationCreate, Plan, Role
-from panelist_local import moto_patches
+from panelist_local import iam, moto_patches
 from panelist_local.emulator import (
     MOTO_CONFIG,
     LambdaBridge,
@@ -66,7 +66,15 @@ def sample_event(function: str) -> dict[str, Any]:
 
 
 def invoke(function: str, event: dict[str, Any]) -> Any:
-    return load_handler(ROOT / "functions" / function)(event, LambdaContext())
+    """Run a function's handler (by folder name) under its own execution role, as Lambda would."""
+    with iam.acting_as(_running.role(function) if _running else None):
+        return load_handler(ROOT / "functions" / function)(event, LambdaContext())
+
+
+def authorize(headers: dict[str, str]) -> dict[str, Any]:
+    """The authorizer's decision on these request headers, made under the authorizer's role."""
+    with iam.acting_as(_running.role("authorizer") if _running else None):
+        return auth.authorize({"headers": headers})
 
 
 @dataclass
@@ -95,7 +103,12 @@ class EmulatedStack:
 
     def __init__(self, template: Template) -> None:
         self.template = template
-        self.secret = signing.new_secret_value(PLATFORM_ADMIN_KEY)
+        self.roles = iam.Roles.from_template(template)  # each function runs under its own role, as deployed
+        # Known values, put back before each test: a signing key ring, and the platform-admin key.
+        self.secret_values = {
+            "Secret": signing.new_secret_value(),
+            "AdminKeySecret": json.dumps({"platform_admin_key": PLATFORM_ADMIN_KEY}),
+        }
         self.provisioned = Provisioned()
         self._functions = False
         self._session = boto3.Session()  # one session: boto3 loads each service's model once
@@ -107,28 +120,40 @@ class EmulatedStack:
         core = {**default_user_config["core"], "reset_boto3_session": False}  # keep boto3's loaded service models
         mock = mock_aws(config={**(MOTO_CONFIG if workflows else {}), "core": core})
         mock.start(reset=False)
+        global _running
         try:
             with ExitStack() as stack:
                 _forget_cached_state()
                 self._restore(workflows)
+                enforcement = iam.install(self.roles, iam.Authorizer.for_stack(self.template, self.provisioned.secrets))
+                stack.callback(iam.uninstall, enforcement)
+                _running = self
                 if workflows:
-                    stack.enter_context(LambdaBridge(self.template, Handlers(self.template).invoke))
+                    stack.enter_context(LambdaBridge(self.template, Handlers(self.template, self.roles).invoke))
                 yield
         finally:
+            _running = None
             _forget_cached_state()
             mock.stop(remove_data=False)
+
+    def role(self, function: str) -> iam.Role:
+        """The execution role of a function, by folder name, logical id or name."""
+        return self.roles[self.template.function(function).logical_id]
 
     def _restore(self, workflows: bool) -> None:
         session = self._session
         tables = set(session.client("dynamodb").list_tables()["TableNames"])
         if not self.provisioned.tables or not set(self.provisioned.tables.values()) <= tables:
-            self.provisioned = provision(self.template, session, secret_value=lambda: self.secret, functions=False)
+            self.provisioned = provision(self.template, session, secret_values=self.secret_values, functions=False)
             self._functions = False
         if workflows and not self._functions:
             provision_functions(self.template, session)  # under the config that runs them: see its docstring
             self._functions = True
-        clear_data(self.template, self.provisioned, session, secret_value=lambda: self.secret)
+        clear_data(self.template, self.provisioned, session, secret_values=self.secret_values)
         sent_mail(clear=True)
+
+
+_running: EmulatedStack | None = None
 
 
 def _forget_cached_state() -> None:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities import parameters
 
 from panelist.accounts.store import organization_item
 from panelist.billing.credits import initial_ops
 from panelist.candidates.store import invite_ops, save_candidate, save_new_campaign
+from panelist.core import aws
 from panelist.core.settings import get_settings
 from panelist.core.storage import table
 from panelist.interviews.store import save_new_interview
@@ -187,7 +187,7 @@ def _sample_shares(organization_id: str, session_id: str, linked_session_id: str
     ring = json.loads(manager.get_secret_value(SecretId=secret_id)["SecretString"])
     ring["signing_keys"].append(SAMPLE_SIGNING_KEY)
     manager.put_secret_value(SecretId=secret_id, SecretString=json.dumps(ring))
-    parameters.clear_caches()
+    aws.reset()  # the cached key ring is read again
     revoked = sample_event("revoke_report_share")["pathParameters"]["share_id"]
     for share_id, session in ((revoked, session_id), ("01935f2a-7c00-7000-8000-000000000001", linked_session_id)):
         share = ReportShare(

@@ -1,15 +1,12 @@
 """The emulated stack the function tests share: each test starts from it as provisioned."""
 
-import json
-
 import boto3
 from moto import mock_aws
 
 from panelist.core.settings import get_settings
 from panelist_local.emulator import SENDER, sent_mail
-from tests.functions.harness import PLATFORM_ADMIN_KEY
 
-SECRET = "panelist/test/keys"
+SECRET = "Secret"
 
 
 def _leave_data_everywhere(stack) -> None:
@@ -27,7 +24,7 @@ def _leave_data_everywhere(stack) -> None:
         Destination={"ToAddresses": ["a@example.com"]},
         Message={"Subject": {"Data": "Hi"}, "Body": {"Text": {"Data": "Hello"}}},
     )
-    boto3.client("secretsmanager").put_secret_value(SecretId=SECRET, SecretString='{"platform_admin_key": "k"}')
+    boto3.client("secretsmanager").put_secret_value(SecretId=SECRET, SecretString='{"ip_hash_key": "k"}')
 
 
 def _assert_as_provisioned(stack) -> None:
@@ -42,7 +39,7 @@ def _assert_as_provisioned(stack) -> None:
     assert sent_mail() == []
     versions = boto3.client("secretsmanager").list_secret_version_ids(SecretId=SECRET)["Versions"]
     value = boto3.client("secretsmanager").get_secret_value(SecretId=SECRET, VersionStage="AWSCURRENT")
-    assert (len(versions), json.loads(value["SecretString"])["platform_admin_key"]) == (1, PLATFORM_ADMIN_KEY)
+    assert (len(versions), value["SecretString"]) == (1, stack.secret_values["Secret"])
 
 
 def test_each_test_starts_from_the_stack_as_provisioned(stack):

@@ -12,7 +12,7 @@ from panelist.core import signing
 from panelist.core.errors import ConfigurationError
 from tests.functions.harness import invoke
 
-SECRET = "panelist/test/keys"
+SECRET = "Secret"
 
 
 def _rotate(steps=("createSecret", "setSecret", "testSecret", "finishSecret")) -> str:
@@ -43,7 +43,7 @@ def test_rotation_adds_an_active_key_and_old_tokens_still_verify(emulated):
     _rotate()
     after = _current()
     assert after["active_kid"] != before["active_kid"]
-    assert after["platform_admin_key"] == before["platform_admin_key"]
+    assert after["ip_hash_key"] == before["ip_hash_key"]
     assert {k["kid"] for k in before["signing_keys"]} < {k["kid"] for k in after["signing_keys"]}
     new_token, _ = signing.sign({"sub": "x"}, audience="a", ttl=timedelta(minutes=5))  # cached ring: old kid
     assert signing.verify(old_token, audience="a")["sub"] == "x"
@@ -60,8 +60,8 @@ def test_an_interrupted_rotation_leaves_the_current_secret_untouched(emulated):
 
 
 def test_a_fresh_deployment_secret_gets_its_first_key_from_the_first_rotation(emulated):
-    boto3.client("secretsmanager").put_secret_value(SecretId=SECRET, SecretString='{"platform_admin_key": "k"}')
+    boto3.client("secretsmanager").put_secret_value(SecretId=SECRET, SecretString='{"ip_hash_key": "k"}')
     with pytest.raises(ConfigurationError):
         signing.key_ring(refresh=True)
     _rotate()
-    assert signing.key_ring(refresh=True).platform_admin_key == "k"
+    assert signing.key_ring(refresh=True).ip_hash_key == "k"

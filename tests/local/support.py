@@ -43,6 +43,7 @@ Conditions:
   IsPlain: !Not [!Condition IsFancy]
 Globals:
   Function:
+    Runtime: python3.11
     Handler: app.handler
     Timeout: 5
     MemorySize: 256
@@ -51,6 +52,7 @@ Globals:
         APP_STAGE: !Ref Stage
         APP_TABLE: !Ref Table
         APP_QUEUE_URL: !Ref WorkQueue
+        APP_BUCKET: !Ref Bucket
         APP_MODE: !If [IsFancy, fancy-mode, plain-mode]
         APP_PLAIN: !If [IsPlain, "yes", !Ref AWS::NoValue]
 Resources:
@@ -107,6 +109,16 @@ Resources:
         Plain: {Type: HttpApi, Properties: {ApiId: !Ref Api, Method: GET, Path: /plain}}
         Boom: {Type: HttpApi, Properties: {ApiId: !Ref Api, Method: GET, Path: /boom}}
         Public: {Type: HttpApi, Properties: {ApiId: !Ref Api, Method: POST, Path: /public, Auth: {Authorizer: NONE}}}
+        Write: {Type: HttpApi, Properties: {ApiId: !Ref Api, Method: POST, Path: /write}}
+  PresignFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/presign/
+      Policies:
+        - Statement:
+            - {Effect: Allow, Action: s3:GetObject, Resource: !Sub "${Bucket.Arn}/public/*"}
+      Events:
+        Presign: {Type: HttpApi, Properties: {ApiId: !Ref Api, Method: GET, Path: /presign}}
   FallbackFunction:
     Type: AWS::Serverless::Function
     Properties:
@@ -117,6 +129,9 @@ Resources:
     Type: AWS::Serverless::Function
     Properties:
       CodeUri: functions/worker/
+      Policies:
+        - Statement:
+            - {Effect: Allow, Action: dynamodb:PutItem, Resource: !GetAtt Table.Arn}
       Events:
         Work:
           Type: SQS
@@ -148,6 +163,9 @@ Resources:
       DefinitionSubstitutions:
         StepArn: !GetAtt StepFunction.Arn
         FlakyArn: !GetAtt FlakyFunction.Arn
+      Policies:
+        - LambdaInvokePolicy: {FunctionName: !Ref StepFunction}
+        - LambdaInvokePolicy: {FunctionName: !Ref FlakyFunction}
 Outputs:
   ApiUrl:
     Value: !Sub https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}
@@ -167,6 +185,9 @@ FILES = {
     "functions/echo/app.py": """
         import base64
         import json
+        import os
+
+        import boto3
 
 
         def handler(event, context):
@@ -177,8 +198,23 @@ FILES = {
                 raise RuntimeError("secret detail")
             if event["rawPath"] == "/plain":
                 return {"hello": "world"}
+            if event["rawPath"] == "/write":  # the echo function's role grants no table write
+                boto3.client("dynamodb").put_item(TableName=os.environ["APP_TABLE"], Item={"PK": {"S": "echo"}})
             headers = {"content-type": "application/json", "x-function": context.function_name}
             return {"statusCode": 200, "headers": headers, "cookies": ["a=1; Path=/", "b=2"], "body": json.dumps(event)}
+    """,
+    "functions/presign/app.py": """
+        import json
+        import os
+
+        import boto3
+        from botocore.config import Config
+
+
+        def handler(event, context):
+            s3 = boto3.client("s3", config=Config(signature_version="s3v4"))
+            params = {"Bucket": os.environ["APP_BUCKET"], "Key": event["queryStringParameters"]["key"]}
+            return {"url": s3.generate_presigned_url("get_object", Params=params, ExpiresIn=60)}
     """,
     "functions/fallback/app.py": """
         import json

@@ -18,29 +18,32 @@ def test_the_real_template_is_provisioned_as_declared():
     with mock_aws():
         done = provision(template)
         dynamodb = boto3.client("dynamodb")
-        table = dynamodb.describe_table(TableName="panelist-test")["Table"]
+        table = dynamodb.describe_table(TableName="Table")["Table"]
         assert table["KeySchema"] == declared["KeySchema"]
         assert sorted(table["AttributeDefinitions"], key=str) == sorted(declared["AttributeDefinitions"], key=str)
         assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
         created = {i["IndexName"]: i["KeySchema"] for i in table["GlobalSecondaryIndexes"]}
         assert created == {i["IndexName"]: i["KeySchema"] for i in declared["GlobalSecondaryIndexes"]}
         assert len(created) == 4
-        ttl = dynamodb.describe_time_to_live(TableName="panelist-test")["TimeToLiveDescription"]
+        ttl = dynamodb.describe_time_to_live(TableName="Table")["TimeToLiveDescription"]
         assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "ttl")
 
-        bucket = "panelist-test-123456789012-us-east-1"
+        bucket = "panelist-local-bucket"
         encryption = boto3.client("s3").get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
         assert encryption["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
 
-        secret = boto3.client("secretsmanager").describe_secret(SecretId="panelist/test/keys")
+        secret = boto3.client("secretsmanager").describe_secret(SecretId="Secret")
         assert (
             secret["ARN"]
             == done.secrets["Secret"]
             == template.functions["AuthorizerFunction"].environment["PANELIST_SECRET_ID"]
         )
         value = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=secret["ARN"])["SecretString"])
-        assert value["platform_admin_key"]
-        assert value["active_kid"] in {k["kid"] for k in value["signing_keys"]}
+        assert value["active_kid"] in {k["kid"] for k in value["signing_keys"]}  # rotated once, as deployed
+        assert len(value["ip_hash_key"]) >= 32  # generated as CloudFormation generates it
+        admin = boto3.client("secretsmanager").get_secret_value(SecretId=done.secrets["AdminKeySecret"])
+        assert set(json.loads(admin["SecretString"])) == {"platform_admin_key"}
+        assert "PANELIST_ADMIN_SECRET_ID" not in template.functions["CreateProjectFunction"].environment
 
         assert SENDER in boto3.client("ses").list_identities()["Identities"]
         names = {f["FunctionName"] for f in boto3.client("lambda").list_functions()["Functions"]}
@@ -50,7 +53,7 @@ def test_the_real_template_is_provisioned_as_declared():
 def test_secret_values_can_be_supplied(app_root):
     template = Template.load(app_root / "template.yaml", local=True)
     with mock_aws():
-        done = provision(template, secret_value=lambda: '{"platform_admin_key": "k"}')
+        done = provision(template, secret_values={"Secret": '{"platform_admin_key": "k"}'})
         value = boto3.client("secretsmanager").get_secret_value(SecretId=done.secrets["Secret"])["SecretString"]
         assert json.loads(value) == {"platform_admin_key": "k"}
         assert done.queues["WorkQueue"].endswith("/app-local-work")

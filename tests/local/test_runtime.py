@@ -5,12 +5,14 @@ import http.client
 import json
 import os
 import stat
+import urllib.parse
 
 import boto3
 import pytest
+from botocore.config import Config
 
 from panelist_local.cli import main
-from panelist_local.emulator import SENDER
+from panelist_local.emulator import CREDENTIALS, SENDER
 from panelist_local.gateway import MAX_BODY_BYTES
 from tests.local.support import finished, poll
 
@@ -201,6 +203,7 @@ def test_the_state_file_has_the_urls_and_keys_only_for_its_owner(runtime):
         "base_url": runtime.base_url,
         "emulator_url": runtime.emulator_url,
         "platform_admin_key": runtime.platform_admin_key,
+        "iam_enforced": True,
     }
     assert len(state["platform_admin_key"]) >= 32
     assert stat.S_IMODE(os.stat(runtime.state_file).st_mode) == 0o600
@@ -219,3 +222,95 @@ def test_invoke_uses_the_running_runtime(runtime, app_root, tmp_path, monkeypatc
     assert json.loads(capsys.readouterr().out) == {"batchItemFailures": []}
     item = boto3.client("dynamodb").get_item(TableName="app-local", Key={"PK": {"S": "invoked-directly"}})
     assert item["Item"]["source"] == {"S": "arn:aws:sqs:x"}
+
+
+# ------------------------------------------------------------------ what AWS would refuse
+
+
+def test_a_call_the_function_role_does_not_grant_fails_as_on_aws(runtime, caplog):
+    response, _ = call(runtime, "POST", "/write", body=b"{}")
+    assert response.status == 500
+    (failure,) = [r for r in caplog.records if r.exc_info and "POST /write" in r.getMessage()]
+    assert "is not authorized to perform: dynamodb:PutItem" in str(failure.exc_info[1])
+    table = next(iter(runtime.provisioned.tables.values()))
+    item = boto3.client("dynamodb").get_item(TableName=table, Key={"PK": {"S": "echo"}})
+    assert "Item" not in item
+
+
+def _presigned(runtime, key: str) -> str:
+    response, data = call(runtime, "GET", f"/presign?key={key}")
+    assert response.status == 200
+    return json.loads(data)["url"]
+
+
+def _fetch(url: str) -> tuple[int, bytes]:
+    parsed = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+    connection.request("GET", f"{parsed.path}?{parsed.query}")
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response.status, data
+
+
+def _s3(runtime, config: Config | None = None):
+    """A client with the runtime's own credentials (boto3's default session may hold moto's, from another test)."""
+    return boto3.Session(**_RUNTIME_CREDENTIALS).client("s3", endpoint_url=runtime.emulator_url, config=config)
+
+
+_RUNTIME_CREDENTIALS = {
+    "aws_access_key_id": CREDENTIALS["AWS_ACCESS_KEY_ID"],
+    "aws_secret_access_key": CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    "aws_session_token": CREDENTIALS["AWS_SESSION_TOKEN"],
+    "region_name": CREDENTIALS["AWS_REGION"],
+}
+
+
+def _bucket(runtime) -> str:
+    return next(iter(runtime.provisioned.buckets.values()))
+
+
+def test_a_presigned_url_works_where_the_signer_role_allows_it(runtime):
+    s3 = _s3(runtime)
+    s3.put_object(Bucket=_bucket(runtime), Key="public/a.txt", Body=b"hello")
+    assert _fetch(_presigned(runtime, "public/a.txt")) == (200, b"hello")
+
+
+def test_a_presigned_url_is_refused_where_the_signer_role_does_not_reach(runtime):
+    s3 = _s3(runtime)
+    s3.put_object(Bucket=_bucket(runtime), Key="private/b.txt", Body=b"secret")
+    status, data = _fetch(_presigned(runtime, "private/b.txt"))
+    assert status == 403
+    assert b"<Code>AccessDenied</Code>" in data
+    assert b"s3:GetObject" in data
+
+
+def test_a_tampered_presigned_url_is_refused(runtime):
+    s3 = _s3(runtime)
+    s3.put_object(Bucket=_bucket(runtime), Key="public/c.txt", Body=b"hello")
+    url = _presigned(runtime, "public/c.txt").replace("public/c.txt", "public/a.txt")
+    status, data = _fetch(url)
+    assert (status, b"<Code>SignatureDoesNotMatch</Code>" in data) == (403, True)
+
+
+def test_sigv2_presigned_urls_are_refused_as_s3_refuses_them(runtime):
+    s3 = _s3(runtime, Config(signature_version="s3"))
+    s3.put_object(Bucket=_bucket(runtime), Key="public/d.txt", Body=b"hello")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": _bucket(runtime), "Key": "public/d.txt"})
+    assert "Signature=" in url
+    status, data = _fetch(url)
+    assert status == 400
+    assert b"Please use AWS4-HMAC-SHA256" in data
+
+
+def test_an_expired_presigned_url_is_refused(runtime):
+    s3 = _s3(runtime, Config(signature_version="s3v4"))
+    s3.put_object(Bucket=_bucket(runtime), Key="public/e.txt", Body=b"hello")
+    url = s3.generate_presigned_url(
+        "get_object", Params={"Bucket": _bucket(runtime), "Key": "public/e.txt"}, ExpiresIn=60
+    )
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    signed_at = query["X-Amz-Date"][0]
+    assert _fetch(url) == (200, b"hello"), url
+    past = url.replace(signed_at, "20200101T000000Z")  # re-dated: expired, and no longer the signed text
+    assert _fetch(past)[0] == 403

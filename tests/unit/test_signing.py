@@ -14,7 +14,7 @@ from panelist.core.errors import ConfigurationError
 @pytest.fixture
 def secret(monkeypatch):
     """The key ring the code under test reads, as a mutable secret value."""
-    value = json.loads(signing.new_secret_value("admin-key"))
+    value = json.loads(signing.new_secret_value())
     monkeypatch.setattr(signing, "key_ring", lambda refresh=False: signing.KeyRing.from_secret(value))
     return value
 
@@ -38,14 +38,14 @@ def test_rotation_keeps_tokens_of_the_previous_key_valid(secret):
 
 def test_rotation_drops_keys_only_after_their_tokens_can_no_longer_be_valid():
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    value = signing.rotated({"platform_admin_key": "x"}, start)
+    value = signing.rotated({"ip_hash_key": "x"}, start)
     first = value["active_kid"]
     value = signing.rotated(value, start + timedelta(days=30))  # first retires now
     value = signing.rotated(value, start + timedelta(days=59))
     assert first in {k["kid"] for k in value["signing_keys"]}  # retired 29 days ago: tokens may live
     value = signing.rotated(value, start + timedelta(days=61))
     assert first not in {k["kid"] for k in value["signing_keys"]}  # retired 31 days ago
-    assert value["platform_admin_key"] == "x"
+    assert value["ip_hash_key"] == "x"  # kept by every rotation: view hashes stay comparable
     assert len(value["signing_keys"]) == 3
 
 
@@ -122,4 +122,11 @@ def test_lifetimes_beyond_the_key_retention_are_refused(secret):
 
 def test_a_secret_without_signing_keys_is_a_configuration_error():
     with pytest.raises(ConfigurationError):
-        signing.KeyRing.from_secret({"platform_admin_key": "x"})
+        signing.KeyRing.from_secret({"ip_hash_key": "x"})
+
+
+def test_the_first_rotation_makes_the_ip_hash_key_and_later_ones_keep_it():
+    first = signing.rotated({})
+    assert len(first["ip_hash_key"]) >= 32
+    assert signing.rotated(first)["ip_hash_key"] == first["ip_hash_key"]
+    assert "platform_admin_key" not in first  # the admin key has a secret of its own

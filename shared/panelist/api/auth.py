@@ -17,8 +17,8 @@ from typing import Any
 from panelist.accounts.api_keys import hash_key
 from panelist.accounts.organizations import get_organization
 from panelist.accounts.store import find_api_key, get_api_key_item
-from panelist.core import signing
-from panelist.core.errors import Forbidden, NotFound, Unauthorized
+from panelist.core import aws, signing
+from panelist.core.errors import ConfigurationError, Forbidden, NotFound, Unauthorized
 from panelist.core.settings import get_settings
 from panelist.models.organizations import AccessTokenOut, Role
 
@@ -96,7 +96,8 @@ def authenticate(secret: str) -> Principal:
         if key.get("revoked_at"):
             raise AuthFailure("Access token revoked: its API key was revoked")
         return _principal_for_key(claims["org"], claims["sub"], key["role"], "access_token")
-    if hmac.compare_digest(secret.encode(), signing.key_ring().platform_admin_key.encode()):
+    admin_key = platform_admin_key()
+    if admin_key and hmac.compare_digest(secret.encode(), admin_key.encode()):
         return Principal(kind=PLATFORM_ADMIN)
     lookup = find_api_key(hash_key(secret))
     if lookup is None:
@@ -104,6 +105,18 @@ def authenticate(secret: str) -> Principal:
     if lookup.get("revoked"):
         raise AuthFailure("API key revoked")
     return _principal_for_key(lookup["organization_id"], lookup["key_id"], lookup["role"], "api_key")
+
+
+def platform_admin_key() -> str:
+    """The platform-admin key, from its own secret; empty where this function is not given it."""
+    secret_id = get_settings().admin_secret_id
+    if not secret_id:
+        return ""
+    value = aws.secrets().get(secret_id, transform="json", max_age=signing.SECRET_CACHE_SECONDS)
+    key = value.get("platform_admin_key") if isinstance(value, dict) else None
+    if not isinstance(key, str) or len(key) < 32:
+        raise ConfigurationError("the platform-admin secret has no platform_admin_key of at least 32 characters")
+    return key
 
 
 _cache: dict[str, tuple[float, dict[str, Any]]] = {}

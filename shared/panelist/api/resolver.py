@@ -16,12 +16,15 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
 
 from panelist.api import ratelimits
 from panelist.api.auth import Principal, principal_from_context
 from panelist.core.errors import (
     BadRequest,
+    ConfigurationError,
     Forbidden,
     MethodNotAllowed,
     NotFound,
@@ -141,6 +144,24 @@ def source_ip(event: Mapping[str, Any]) -> str:
     return str(((event.get("requestContext") or {}).get("http") or {}).get("sourceIp") or "")
 
 
+_ACCESS_DENIED = {"AccessDenied", "AccessDeniedException"}
+
+
+def missing_permission(exc: BaseException) -> ConfigurationError | None:
+    """An AWS call the function's role may not make (or what a library raised from it): the operator's error,
+    logged with the denied action; None for any other error."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, ClientError):
+        cause = cause.__cause__ or cause.__context__
+    if cause is None or cause.response.get("Error", {}).get("Code") not in _ACCESS_DENIED:
+        return None
+    logger.error(
+        "An AWS call was denied: the function's role lacks a permission (template.yaml, Policies)",
+        extra={"operation": cause.operation_name, "denied": cause.response["Error"].get("Message", "")},
+    )
+    return ConfigurationError("This deployment is missing a permission the request needs; its log names the action")
+
+
 class PanelistResolver(APIGatewayHttpResolver):
     def __init__(self, surface: Surface, access: Access = Access.member) -> None:
         super().__init__(enable_validation=True)
@@ -148,6 +169,7 @@ class PanelistResolver(APIGatewayHttpResolver):
         self.access = access
         self._principal: Principal | None = None
         self.exception_handler(PanelistError)(self.error_response)
+        self.exception_handler([ClientError, GetParameterError])(self._aws_error)
         self.exception_handler(RequestValidationError)(
             lambda exc: self.error_response(validation_error(exc, surface.validation_status))
         )
@@ -171,6 +193,12 @@ class PanelistResolver(APIGatewayHttpResolver):
             headers["Allow"] = ", ".join(exc.allow)
         metrics.add_metric(name="ClientError" if exc.status < 500 else "ServerError", unit=MetricUnit.Count, value=1)
         return Response(exc.status, content_types.APPLICATION_JSON, json.dumps(self.surface.error_body(exc)), headers)
+
+    def _aws_error(self, exc: ClientError | GetParameterError) -> Response[Any]:
+        denied = missing_permission(exc)
+        if denied is None:
+            raise exc
+        return self.error_response(denied)
 
     def _authenticate(self, event: Mapping[str, Any]) -> Principal | None:
         if self.access is Access.public:
@@ -201,14 +229,18 @@ class PanelistResolver(APIGatewayHttpResolver):
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         """Count the request, then authenticate, check the body and route; every answer carries the limits."""
-        allowance = ratelimits.count(self._caller(event), source_ip(event), page=self.access is Access.public)
+        allowance: ratelimits.Allowance | None = None
         try:
+            allowance = ratelimits.count(self._caller(event), source_ip(event), page=self.access is Access.public)
             if allowance.exceeded:
                 raise ratelimits.refusal(allowance)
             self._principal = self._authenticate(event)
             event = json_request(event)
-        except PanelistError as exc:
-            response = self.error_response(exc)
+        except (PanelistError, ClientError, GetParameterError) as exc:
+            error = exc if isinstance(exc, PanelistError) else missing_permission(exc)
+            if error is None:
+                raise
+            response = self.error_response(error)
             result: dict[str, Any] = {
                 "statusCode": response.status_code,
                 "headers": response.headers,
@@ -217,7 +249,8 @@ class PanelistResolver(APIGatewayHttpResolver):
             }
         else:
             result = super().resolve(event, context)
-        result["headers"] = {**(result.get("headers") or {}), **allowance.headers()}
+        if allowance is not None:
+            result["headers"] = {**(result.get("headers") or {}), **allowance.headers()}
         return result
 
     def base_url(self) -> str:

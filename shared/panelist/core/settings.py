@@ -18,12 +18,14 @@ class Settings(BaseModel):
     table: str = Field(min_length=3)
     bucket: str = Field(min_length=3)
     secret_id: str = Field(min_length=1)
+    admin_secret_id: str = ""  # the platform-admin key's secret: set for the authorizer only
     public_base_url: str = ""
     ai_provider: Literal["bedrock", "offline"] = "bedrock"
     bedrock_model_id: str = "anthropic.claude-3-5-haiku-20241022-v1:0"
     webhook_queue_url: str = ""
     report_queue_url: str = ""
     analysis_queue_url: str = ""
+    invite_mail_queue_url: str = ""
     mail_sender: str = "noreply@panelist.local"
     generation_state_machine_arn: str = ""
     auth_cache_seconds: int = Field(default=30, ge=0, le=300)

@@ -1,8 +1,10 @@
 """JWTs signed with a rotating key ring kept in Secrets Manager.
 
-The secret holds `{"platform_admin_key", "active_kid", "signing_keys": [{"kid", "secret", "created_at"}]}`.
+The secret holds `{"active_kid", "signing_keys": [{"kid", "secret", "created_at"}], "ip_hash_key"}`.
 Tokens carry the `kid` of the key that signed them; rotation adds a key and makes it active while
-older keys keep verifying until every token they could have signed has expired.
+older keys keep verifying until every token they could have signed has expired. `ip_hash_key` keys
+the hashes of viewers' IPs (reports.shares) and never changes. The platform-admin key is in a secret
+of its own (api.auth), readable only by the authorizer.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
-from aws_lambda_powertools.utilities import parameters
 
+from panelist.core import aws
 from panelist.core.errors import ConfigurationError, Forbidden, Gone
 from panelist.core.settings import get_settings
 
@@ -40,15 +42,15 @@ class ExpiredToken(InvalidToken):
 class KeyRing:
     active_kid: str
     keys: dict[str, str]
-    platform_admin_key: str
+    ip_hash_key: str
 
     @classmethod
     def from_secret(cls, value: dict[str, Any]) -> KeyRing:
         keys = {k["kid"]: k["secret"] for k in value.get("signing_keys", [])}
         active = value.get("active_kid", "")
-        if active not in keys or not value.get("platform_admin_key"):
-            raise ConfigurationError("the signing secret has no active signing key or no platform_admin_key")
-        return cls(active, keys, value["platform_admin_key"])
+        if active not in keys or not value.get("ip_hash_key"):
+            raise ConfigurationError("the signing secret has no active signing key or no ip_hash_key: rotate it once")
+        return cls(active, keys, value["ip_hash_key"])
 
 
 def new_signing_key(now: datetime) -> dict[str, str]:
@@ -71,23 +73,26 @@ def rotated(value: dict[str, Any], now: datetime | None = None) -> dict[str, Any
     kept = [key for key, retired in zip(keys, retired_at, strict=False) if retired > now - MAX_TOKEN_LIFETIME]
     kept += keys[-1:]
     fresh = new_signing_key(now)
-    return {**value, "signing_keys": [*kept, fresh], "active_kid": fresh["kid"]}
+    ip_hash_key = value.get("ip_hash_key") or secrets.token_urlsafe(36)  # made once, by the first rotation
+    return {**value, "signing_keys": [*kept, fresh], "active_kid": fresh["kid"], "ip_hash_key": ip_hash_key}
 
 
-def new_secret_value(platform_admin_key: str | None = None) -> str:
-    """A complete secret for a new deployment (the local runtime creates its secret with this)."""
-    return json.dumps(rotated({"platform_admin_key": platform_admin_key or secrets.token_urlsafe(36)}))
+def new_secret_value(value: dict[str, Any] | None = None) -> str:
+    """The secret as its first rotation leaves it (the local runtime creates the secret with this)."""
+    return json.dumps(rotated(dict(value or {})))
 
 
 def key_ring(*, refresh: bool = False) -> KeyRing:
     # AWSCURRENT is the default on AWS; naming it keeps moto (whose default lags a rotation) in step.
-    value = parameters.get_secret(
+    value = aws.secrets().get(
         get_settings().secret_id,
         transform="json",
         max_age=SECRET_CACHE_SECONDS,
         force_fetch=refresh,
         VersionStage="AWSCURRENT",
     )
+    if not isinstance(value, dict):
+        raise ConfigurationError("the signing secret is not a JSON object")
     return KeyRing.from_secret(value)
 
 

@@ -16,11 +16,10 @@ import hashlib
 import io
 import json
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any, TypeVar
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import ClientError
@@ -29,6 +28,7 @@ from panelist.billing import credits
 from panelist.core import aws
 from panelist.core.errors import NotFound, PanelistError, Unprocessable
 from panelist.core.observability import logger, metrics
+from panelist.core.parallel import in_parallel
 from panelist.core.settings import get_settings
 from panelist.interviews.ai.translation import Translator, translator
 from panelist.models.billing import ChargeKind
@@ -41,9 +41,6 @@ from panelist.reports.workers import render_all, render_beside
 from panelist.sessions.store import get_session_by_number
 
 CACHE_PREFIX = "reports/cache/"
-IO_THREADS = 16
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 class TranslationFailed(PanelistError):
@@ -64,14 +61,6 @@ def templates_version() -> str:
             elif entry.is_file():
                 digest.update(entry.name.encode() + entry.read_bytes())
     return digest.hexdigest()[:16]
-
-
-def in_parallel(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    """`function` over `items` on I/O threads (boto3 clients are thread-safe), in order."""
-    if len(items) <= 1:
-        return [function(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(IO_THREADS, len(items))) as pool:
-        return list(pool.map(function, items))
 
 
 # ------------------------------------------------------------------ what a report is made of

@@ -149,7 +149,7 @@ def ip_hash(share: ReportShare, ip: str) -> str:
     The same viewer is recognisable within one share only, and the table alone (which holds the salt)
     is not enough to try every IPv4 address against a hash.
     """
-    key = hmac.new(key_ring().platform_admin_key.encode(), bytes.fromhex(share.ip_salt), hashlib.sha256).digest()
+    key = hmac.new(key_ring().ip_hash_key.encode(), bytes.fromhex(share.ip_salt), hashlib.sha256).digest()
     return hmac.new(key, ip.encode(), hashlib.sha256).hexdigest()
 
 
