@@ -82,12 +82,16 @@ def served(tmp_path_factory):
         text=True,
     )
     deadline = time.monotonic() + READY_TIMEOUT
-    while not state_file.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"panelist serve did not start:\n{process.communicate()[1]}")
-        time.sleep(0.05)
-    state = json.loads(state_file.read_text())
+    try:
+        while not state_file.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"panelist serve did not start:\n{process.communicate()[1]}")
+            time.sleep(0.05)
+        state = json.loads(state_file.read_text())
+    except BaseException:
+        process.kill()  # never left running past the session
+        raise
     yield {**state, "state_file": str(state_file)}
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)

@@ -14,9 +14,8 @@ import random
 import time
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from botocore.exceptions import ClientError
 
 from panelist.core import idempotency, times
@@ -35,6 +34,9 @@ from panelist.core.storage import (
 from panelist.models.campaigns import Campaign, CampaignStatus, Invite, InviteStatus, MailStatus
 from panelist.models.candidates import Candidate, CandidateFile
 from panelist.models.common import now
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 PREFIX = "CANDIDATE#"
 ERASURE_PREFIX = "ERASURE#"

@@ -7,14 +7,16 @@ job is `TASK#<id>`, its log entries `TASK#<id>#LOG#<number>`, newest last.
 from __future__ import annotations
 
 from functools import cache
-
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+from typing import TYPE_CHECKING
 
 from panelist.core import idempotency
 from panelist.core.errors import NotFound
 from panelist.core.storage import Item, counter_op, org_pk, put_op, table
 from panelist.models.common import now
 from panelist.models.interviews import Interview, TaskExecution, TaskLog, TaskLogOut
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 PREFIX = "INTERVIEW#"
 NUMBER_PREFIX = "INTERVIEWNO#"
