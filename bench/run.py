@@ -10,6 +10,7 @@ import cold_start
 import generation
 import list_reads
 import reports
+import sam_build
 import serve_ready
 
 if __name__ == "__main__":
@@ -22,6 +23,7 @@ if __name__ == "__main__":
                 list_reads.main(),
                 reports.main(),
                 billing_contention.main(),
+                sam_build.main(),
             ]
         )
     )

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -304,10 +305,10 @@ class Roles:
         self._by_key = {r.access_key_id: r for r in self.by_owner.values()}
 
     @classmethod
-    def from_template(cls, template: Template) -> Roles:
+    def from_template(cls, template: Template, *, cache_dir: Path | None = None) -> Roles:
         from panelist_local.transform import transformed
 
-        body = transformed(template.path, template.parameters)
+        body = transformed(template.path, template.parameters, cache_dir=cache_dir, body=template.body)
         return cls.from_transformed(template, body)
 
     @classmethod

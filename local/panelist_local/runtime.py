@@ -156,7 +156,8 @@ class LocalRuntime:
             raise StartError(f"no template.yaml in {self.repo_root}")
         template = self.template = Template.load(path, self.parameters, local=True)
         try:
-            roles = iam.Roles.from_template(template)  # the SAM transform refuses what `sam deploy` would
+            # the SAM transform refuses what `sam deploy` would; its result is kept in .panelist/cache/
+            roles = iam.Roles.from_template(template, cache_dir=self.repo_root / ".panelist" / "cache")
         except (ValueError, iam.PolicyError) as exc:
             raise StartError(f"{path} would not deploy: {exc}") from None
         problems = iam.wiring_problems(template, roles)

