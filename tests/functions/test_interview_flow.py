@@ -454,3 +454,15 @@ def test_completion_queues_the_analysis_which_the_real_provider_writes(api, setu
         assert [json.loads(body)["session_id"] for body in queued(renders)] == [_session_of(token).id]
     finally:
         get_settings.cache_clear()
+
+
+def test_a_start_form_behind_a_byte_order_mark_is_a_400_not_a_500(api, setup):
+    _, _, invite = setup
+    reply = api(
+        "start_interview",
+        path=f"/interview/{invite.token}/start",
+        path_params={"token": invite.token},
+        raw_body="\ufeff" + urlencode({"consent": "on", "name": "Sam Lee"}),
+        headers=FORM,
+    )
+    assert reply.status == 400

@@ -39,3 +39,11 @@ def test_list_paging_limits(api, tenant_a):
     assert [p["name"] for p in page["projects"]] == ["P1", "P2"]
     assert page["pagination"]["has_more"] is False
     assert api("list_projects", query={"limit": "101"}, headers=tenant_a.as_member()).status == 400
+
+
+def test_a_body_nested_thousands_deep_is_a_400_naming_the_body(api, tenant_a):
+    deep = "[" * 50_000 + "]" * 50_000
+    reply = api("create_project", raw_body='{"name": ' + deep + "}", headers=tenant_a.as_member())
+    assert reply.status == 400
+    assert reply.body["error"]["details"]["field"] == "body"
+    assert api("list_projects", query={}, headers=tenant_a.as_member()).body["projects"] == []

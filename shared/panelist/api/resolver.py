@@ -127,6 +127,8 @@ def json_request(event: Mapping[str, Any]) -> Mapping[str, Any]:
         parsed = json.loads(raw)
     except ValueError as exc:
         raise BadRequest(f"Request body is not valid JSON: {exc}", field="body", expected="a JSON object") from None
+    except RecursionError:  # json.loads recurses once per nesting level: thousands deep exhaust the stack
+        raise BadRequest("Request body is nested too deeply", field="body", expected="a JSON object") from None
     if not isinstance(parsed, dict):
         raise BadRequest(
             f"Request body must be a JSON object, not {type(parsed).__name__}", field="body", expected="a JSON object"
