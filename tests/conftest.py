@@ -17,6 +17,7 @@ os.environ.update(
     PANELIST_BUCKET="panelist-local-bucket",
     PANELIST_SECRET_ID="Secret",
     PANELIST_ADMIN_SECRET_ID="AdminKeySecret",
+    PANELIST_STRIPE_SECRET_ID="StripeWebhookSecret",
     PANELIST_AI_PROVIDER="offline",
     PANELIST_MAIL_SENDER="noreply@panelist.local",
     PANELIST_WEBHOOK_QUEUE_URL="https://sqs.us-east-1.amazonaws.com/123456789012/panelist-test-webhooks.fifo",

@@ -179,13 +179,17 @@ def test_twenty_concurrent_partial_charges_take_exactly_the_balance(emulated):
 # ------------------------------------------------------------------ top-ups
 
 
-def test_a_topup_is_recorded_once_per_payment_reference(api, emulated):
-    tenant = make_tenant("Acme Labs")
-    before = _balance(tenant.id)
-    body = {"credits": 10000, "payment_reference": "pi_test_123", "amount_paid": 100, "currency": "eur"}
-    first = api("create_topup", body=body, headers=tenant.as_admin())
+def _topup(organization_id: str, **fields) -> dict:
+    return {"organization_id": organization_id, "credits": 10000, "payment_reference": "pi_test_123", **fields}
+
+
+def test_the_operator_tops_up_the_organization_it_names_once_per_payment_reference(api, platform_admin):
+    tenant, other = make_tenant("Acme Labs"), make_tenant("Bright Water")
+    before, other_before = _balance(tenant.id), _balance(other.id)
+    body = _topup(tenant.id, amount_paid=100, currency="eur")
+    first = api("create_topup", body=body, headers=platform_admin)
     assert first.status == 201, first.body
-    again = api("create_topup", body=body, headers=tenant.as_admin())
+    again = api("create_topup", body=body, headers=platform_admin)
     assert again.status == 200
     assert again.body["transaction"] == first.body["transaction"]
     assert first.body["transaction"]["amount"] == 10000
@@ -193,34 +197,90 @@ def test_a_topup_is_recorded_once_per_payment_reference(api, emulated):
     assert first.body["transaction"]["type"] == "purchase"
     assert first.body["transaction"]["payment_reference"] == "pi_test_123"
     assert first.body["transaction"]["description"] == "Credit top-up: 10,000 credits (100.00 EUR)"
+    assert first.body["balance"]["topup_credits"] == before.topup / 10 + 10000
     after = _balance(tenant.id)
     assert after.topup == before.topup + 100_000
     assert after.total == before.total + 100_000
+    assert _balance(other.id).total == other_before.total  # only the organization named
     assert [e.type for e in _ledger(tenant.id)].count(TransactionType.purchase) == 1
     _assert_ledger_matches(tenant.id)
 
+    changed = api("create_topup", body=_topup(tenant.id, credits=20000), headers=platform_admin)
+    assert changed.status == 400
+    assert changed.body["error"]["details"]["field"] == "payment_reference"
+    assert _balance(tenant.id).total == after.total
 
-def test_topups_need_an_admin_key_and_valid_credits(api, emulated):
-    tenant = make_tenant("Acme Labs")
-    member = api("create_topup", body={"credits": 5, "payment_reference": "x"}, headers=tenant.as_member())
-    assert member.status == 403
-    for body, field in (
-        ({"credits": 0, "payment_reference": "x"}, "credits"),
-        ({"credits": 1.25, "payment_reference": "x"}, "credits"),
-        ({"credits": 5}, "payment_reference"),
+    summary = api("get_credit_summary", headers=platform_admin).body
+    [purchase] = [t for t in summary["recentTransactions"] if t["transactionType"] == "purchase"]
+    assert (purchase["organizationId"], purchase["paymentIntentId"]) == (tenant.id, "pi_test_123")
+    assert purchase["amountCredits"] == 10000
+
+
+def test_an_organization_key_cannot_top_up_any_organization(api, tenant_a, tenant_b):
+    before_a, before_b = _balance(tenant_a.id).total, _balance(tenant_b.id).total
+    token = api("create_access_token", headers=tenant_a.as_admin()).body["access_token"]
+    for headers in (
+        tenant_a.as_admin(),
+        tenant_a.as_member(),
+        {"authorization": f"Bearer {token}"},
     ):
-        reply = api("create_topup", body=body, headers=tenant.as_admin())
-        assert reply.status == 400, body
-        assert reply.body["error"]["details"]["field"] == field
+        for organization_id in (tenant_a.id, tenant_b.id):
+            reply = api("create_topup", body=_topup(organization_id), headers=headers)
+            assert reply.status == 403, (headers, reply.body)
+            assert reply.body["error"]["code"] == "FORBIDDEN"
+            assert "platform-admin" in reply.body["error"]["message"]
+    assert api("create_topup", body=_topup(tenant_a.id)).status == 401
+    assert (_balance(tenant_a.id).total, _balance(tenant_b.id).total) == (before_a, before_b)
+    assert TransactionType.purchase not in [e.type for e in _ledger(tenant_a.id)]
+
+
+def test_a_top_up_for_an_unknown_organization_is_a_404_and_writes_nothing(api, platform_admin):
+    missing = new_id()
+    reply = api("create_topup", body=_topup(missing), headers=platform_admin)
+    assert reply.status == 404
+    assert reply.body == {
+        "error": {
+            "code": "NOT_FOUND",
+            "message": f"No organization {missing}",
+            "details": {"field": "organization_id", "expected": "the id of an organization"},
+        }
+    }
+    assert store.reference(missing, "topup:pi_test_123") is None
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"credits": 0}, "credits"),
+        ({"credits": 1.25}, "credits"),
+        ({"credits": 10_000_001}, "credits"),
+        ({"payment_reference": ""}, "payment_reference"),
+        ({"organization_id": ""}, "organization_id"),
+        ({"currency": "euro"}, "currency"),
+    ],
+)
+def test_a_top_up_refuses_bad_fields(api, platform_admin, body, field):
+    tenant = make_tenant("Acme Labs")
+    before = _balance(tenant.id).total
+    reply = api("create_topup", body={**_topup(tenant.id), **body}, headers=platform_admin)
+    assert reply.status == 400, reply.body
+    assert reply.body["error"]["details"]["field"] == field
+    assert _balance(tenant.id).total == before
+
+
+def test_a_top_up_without_the_organization_names_the_field(api, platform_admin):
+    reply = api("create_topup", body={"credits": 5, "payment_reference": "x"}, headers=platform_admin)
+    assert reply.status == 400
+    assert reply.body["error"]["details"] == {"field": "organization_id", "expected": "a value"}
 
 
 @pytest.mark.slow
 def test_concurrent_topups_with_one_payment_reference_count_once(emulated):
     tenant = make_tenant("Acme Labs")
     before = _balance(tenant.id).total
-    request = TopupCreate(credits=250, payment_reference="pi_same")
+    request = TopupCreate(organization_id=tenant.id, credits=250, payment_reference="pi_same")
     with ThreadPoolExecutor(max_workers=10) as pool:
-        results = list(pool.map(lambda _: credits.topup(tenant.id, request), range(10)))
+        results = list(pool.map(lambda _: credits.topup(request), range(10)))
     assert sum(not r.duplicate for r in results) == 1
     assert len({r.transactions[0].id for r in results}) == 1
     assert _balance(tenant.id).total == before + 2500
@@ -623,7 +683,7 @@ def test_a_low_balance_is_warned_once_per_crossing_by_mail_and_webhook(emulated,
     charge("e", 5)
     assert len(sent_mail()) == 2
 
-    credits.topup(org.id, TopupCreate(credits=500, payment_reference="pi_1"))  # 505: above again
+    credits.topup(TopupCreate(organization_id=org.id, credits=500, payment_reference="pi_1"))  # 505: above again
     assert _balance(org.id).warned_severity is None
     charge("f", 420)  # 85: a new crossing
     assert len(sent_mail()) == 3

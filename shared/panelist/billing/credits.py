@@ -30,7 +30,7 @@ from panelist.billing.pricing import (
 )
 from panelist.billing.views import balance_out, severity, warning_message
 from panelist.core import times
-from panelist.core.errors import BadRequest, PaymentRequired
+from panelist.core.errors import BadRequest, NotFound, PaymentRequired
 from panelist.core.observability import logger
 from panelist.core.storage import Item
 from panelist.models.billing import (
@@ -205,8 +205,17 @@ def session_charge(session_id: str, started: datetime, ended: datetime) -> tuple
     return price("session_minute", minutes), f"session:{session_id}", f"Interview session: {minutes} min"
 
 
-def topup(organization_id: str, request: TopupCreate) -> Applied:
-    """Record a purchase of credits into the top-up pool; one payment reference is recorded once."""
+def topup(request: TopupCreate) -> Applied:
+    """Record a purchase of credits into the organization's top-up pool; one payment reference is recorded once.
+
+    Only the operator (the platform-admin key) and verified Stripe payments (`panelist.billing.stripe`) call this:
+    an organization never tops itself up. An unknown organization is a NotFound and nothing is written.
+    """
+    organization_id = request.organization_id
+    if get_credits(organization_id) is None:  # every organization gets its balance in its creation transaction
+        raise NotFound(
+            f"No organization {organization_id}", field="organization_id", expected="the id of an organization"
+        )
     amount = tenths(request.credits)
     paid = ""
     if request.amount_paid is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -114,6 +115,9 @@ class CreditTransaction(Entity):
 
 
 class TopupCreate(Input):
+    """A purchase of credits for an organization: recorded by the operator, or from a verified Stripe payment."""
+
+    organization_id: str = Field(min_length=1, max_length=64)
     credits: float = Field(gt=0, le=10_000_000, multiple_of=0.1)
     payment_reference: str = Field(min_length=1, max_length=255)
     amount_paid: float | None = Field(default=None, ge=0)
@@ -161,6 +165,59 @@ class TopupOut(Output):
 
     transaction: TransactionOut
     balance: CreditBalanceOut
+
+
+# ------------------------------------------------------------------ Stripe webhook events (the parts a top-up reads)
+
+
+class StripeEventData(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    object: dict[str, Any]
+
+
+class StripeEvent(BaseModel):
+    """A Stripe event (https://docs.stripe.com/api/events/object); Stripe sends more than is read here."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1)
+    type: str = Field(min_length=1)
+    data: StripeEventData
+
+
+class StripePayment(BaseModel):
+    """A Checkout Session or a PaymentIntent, as far as a top-up reads it; amounts in the currency's minor unit."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1)
+    metadata: dict[str, str] | None = None
+    payment_status: str | None = None  # Checkout Session: "paid", "unpaid" or "no_payment_required"
+    payment_intent: str | None = None  # Checkout Session
+    amount_total: int | None = Field(default=None, ge=0)  # Checkout Session
+    amount_received: int | None = Field(default=None, ge=0)  # PaymentIntent
+    currency: str | None = None
+
+
+class StripeOutcome(StrEnum):
+    credited = "credited"
+    already_credited = "already_credited"  # the payment was credited before (its other event, or a retry)
+    ignored = "ignored"
+
+
+class StripeWebhookOut(Output):
+    """What POST /api/billing/stripe/webhook answers Stripe (shown in the Dashboard's delivery log)."""
+
+    received: bool = True
+    event_id: str
+    event_type: str
+    outcome: StripeOutcome
+    reason: str | None = None
+    organization_id: str | None = None
+    payment_intent_id: str | None = None
+    transaction_id: str | None = None
+    credits: Number | None = None
 
 
 # ------------------------------------------------------------------ the admin summary (the seed's camelCase)
