@@ -8,6 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import billing_contention
 import cold_start
 import generation
+import idle_cpu
 import list_reads
 import reports
 import sam_build
@@ -19,6 +20,7 @@ if __name__ == "__main__":
             [
                 cold_start.main(),
                 serve_ready.main(),
+                idle_cpu.main(),
                 generation.main(),
                 list_reads.main(),
                 reports.main(),

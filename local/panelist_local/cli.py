@@ -13,7 +13,7 @@ import urllib.request
 from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from panelist_local.emulator import CREDENTIALS, MOTO_CONFIG, LambdaBridge, provision
 from panelist_local.handlers import Handlers
@@ -23,6 +23,7 @@ from panelist_local.runtime import (
     LocalRuntime,
     StartError,
     configure_logging,
+    is_loopback,
     local_environment,
 )
 from panelist_local.template import Template, TemplateError
@@ -45,10 +46,12 @@ def _state_file(args: argparse.Namespace, root: Path) -> Path:
     return Path(args.state_file) if args.state_file else root / DEFAULT_STATE_FILE
 
 
-def _http(method: str, url: str, timeout: float = 30) -> tuple[int, Any]:
+def _http(method: str, url: str, timeout: float = 30, *, key: str = "") -> tuple[int, Any]:
+    """Call the runtime's control plane; `key`, the platform-admin key, is what it asks for (not health)."""
     if not url.startswith("http://"):
         raise CliError(f"unexpected runtime URL {url!r}")
-    request = urllib.request.Request(url, method=method)  # noqa: S310 - http:// checked above
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    request = urllib.request.Request(url, method=method, headers=headers)  # noqa: S310 - http:// checked above
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             return response.status, json.loads(response.read() or b"null")
@@ -120,7 +123,7 @@ def invoke(args: argparse.Namespace) -> int:
             if state is not None:
                 port = state["emulator_url"].rsplit(":", 1)[1]
                 emulator = {**CREDENTIALS, "AWS_ENDPOINT_URL": state["emulator_url"], "MOTO_PORT": port}
-                environment.apply(local_environment(fn.environment, emulator))
+                environment.apply(local_environment(fn.environment, emulator, _own_ports(state)))
                 ok, result = _run(Handlers(template), fn.logical_id, event)
             else:
                 ok, result = _run_ephemeral(template, fn.logical_id, event, environment)
@@ -128,6 +131,14 @@ def invoke(args: argparse.Namespace) -> int:
         environment.restore()
     print(json.dumps(result, indent=2, default=str), file=stdout)
     return 0 if ok else 1
+
+
+def _own_ports(state: dict[str, Any]) -> set[int] | None:
+    """The running runtime's ports when it listens on loopback only (see `local_environment`), else None."""
+    api, emulator = urlsplit(state["base_url"]), urlsplit(state["emulator_url"])
+    if not is_loopback(api.hostname or ""):
+        return None
+    return {port for port in (api.port, emulator.port) if port}
 
 
 def _run(handlers: Handlers, logical_id: str, event: Any) -> tuple[bool, Any]:
@@ -143,7 +154,8 @@ def _run_ephemeral(template: Template, logical_id: str, event: Any, environment:
 
     with mock_aws(config=MOTO_CONFIG):
         emulator = {**CREDENTIALS, "AWS_ENDPOINT_URL": None}  # mock_aws intercepts the default endpoints
-        environment.apply(local_environment(template.functions[logical_id].environment, emulator))
+        own_ports: tuple[int, ...] = ()  # no server: no port of its own to keep receivers away from
+        environment.apply(local_environment(template.functions[logical_id].environment, emulator, own_ports))
         handlers = Handlers(template)
         with LambdaBridge(template, handlers.invoke):
             provision(template)
@@ -153,14 +165,18 @@ def _run_ephemeral(template: Template, logical_id: str, event: Any, environment:
 def schedule_run(args: argparse.Namespace) -> int:
     state = _require_runtime(args)
     query = f"?at={quote(args.at)}" if args.at else ""
-    status, body = _http("POST", f"{state['base_url']}/_panelist/schedules/{quote(args.name, safe='')}{query}")
+    url = f"{state['base_url']}/_panelist/schedules/{quote(args.name, safe='')}{query}"
+    status, body = _http("POST", url, key=state.get("platform_admin_key", ""))
     _print_json(body)
     return 0 if status < 400 else 1
 
 
 def mail(args: argparse.Namespace) -> int:
     state = _require_runtime(args)
-    _, body = _http("GET", f"{state['base_url']}/_panelist/mail")
+    status, body = _http("GET", f"{state['base_url']}/_panelist/mail", key=state.get("platform_admin_key", ""))
+    if status >= 400:
+        _print_json(body)
+        return 1
     _print_json(body["messages"])
     return 0
 

@@ -3,6 +3,10 @@
 A batch whose invocation raises stays on the queue (it comes back after the visibility timeout and
 the queue's redrive policy moves it to the dead-letter queue); with ReportBatchItemFailures only the
 records the function lists as failed stay.
+
+Each poller long-polls (WaitTimeSeconds 20, as Lambda's pollers do): an idle queue costs one request every
+20 s, and the emulator answers as soon as a message is sent or becomes visible (moto_patches
+`sqs_receives_wait_and_keep_fifo_order`). `LocalRuntime.stop` ends the waiting receives at once.
 """
 
 from __future__ import annotations
@@ -67,14 +71,14 @@ class SqsPoller:
         sqs: Any,
         invoke: Invoke,
         *,
-        wait_seconds: int = 1,
+        wait_seconds: int = 20,
     ) -> None:
         self.source = source
         self.queue_url = queue_url
         self.queue_arn = queue_arn
         self.sqs = sqs
         self.invoke = invoke
-        self.wait_seconds = wait_seconds  # short, so stop() returns quickly
+        self.wait_seconds = wait_seconds  # the long poll; moto_patches.end_long_polls() cuts it short
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"panelist-sqs-{source.function}", daemon=True)
 

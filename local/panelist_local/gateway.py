@@ -1,7 +1,13 @@
 """API Gateway HTTP API, locally: routes, payload 2.0 events, Lambda authorizers, responses, CORS.
 
 `ApiGateway.handle` turns one HTTP request into the response API Gateway would send (no sockets:
-tests call it directly); `GatewayServer` serves it over HTTP/1.1.
+tests call it directly); `GatewayServer` serves it over HTTP/1.1, refusing bodies over the payload limit
+and malformed message framing, and logs one line per request naming its route, never its path: paths
+carry capability tokens (sessions, shares, files, invites).
+
+The runtime's own endpoints under CONTROL_PREFIX (fire a schedule, read the mail sent) answer only to
+the platform-admin key, as the API's platform-admin routes do; `GET /_panelist/health` is open and says
+only that the server is up.
 """
 
 from __future__ import annotations
@@ -9,8 +15,11 @@ from __future__ import annotations
 import base64
 import copy
 import errno
+import hmac
 import json
 import logging
+import re
+import socket
 import threading
 import time
 import uuid
@@ -54,6 +63,7 @@ class HttpResponse:
     status: int
     headers: list[tuple[str, str]]
     body: bytes = b""
+    route: str = field(default="", compare=False)  # what the access log names the request by (not sent)
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
@@ -68,6 +78,8 @@ UNAUTHORIZED = json_response(401, {"message": "Unauthorized"})
 FORBIDDEN = json_response(403, {"message": "Forbidden"})
 TOO_LARGE = json_response(413, {"message": "Request Entity Too Large"})
 INTERNAL_ERROR = json_response(500, {"message": "Internal Server Error"})
+BAD_REQUEST = json_response(400, {"message": "Bad Request"})
+NOT_IMPLEMENTED = json_response(501, {"message": "Not Implemented"})
 
 
 # ------------------------------------------------------------------ routing
@@ -86,6 +98,7 @@ class Router:
     def __init__(self, routes: Iterable[Route], default: Route | None = None) -> None:
         self.routes = [(route, route.path.lstrip("/").split("/")) for route in routes]
         self.default = default
+        self.literals = frozenset(part for _, pattern in self.routes for part in pattern if not part.startswith("{"))
 
     def match(self, method: str, raw_path: str) -> Match | None:
         segments = raw_path.lstrip("/").split("/")
@@ -128,6 +141,18 @@ def _match_segments(pattern: list[str], segments: list[str]) -> tuple[dict[str, 
         else:
             return None
     return (params, tuple(ranks)) if len(segments) == len(pattern) else None
+
+
+# ------------------------------------------------------------------ access log
+
+_WORD = re.compile(r"[a-z][a-z.-]{0,23}")  # favicon.ico, robots.txt: not a token (tokens carry digits, capitals)
+
+
+def redacted_path(raw_path: str, literals: frozenset[str] = frozenset()) -> str:
+    """`raw_path` with every segment that could be a token shown as `{…}`: only the routes' literal
+    segments and short lower-case words are kept."""
+    segments = raw_path.split("/")
+    return "/".join(s if not s or unquote(s) in literals or _WORD.fullmatch(s) else "{…}" for s in segments)
 
 
 # ------------------------------------------------------------------ events
@@ -280,6 +305,11 @@ def _header_value(value: Any) -> str:
 class ControlPlane(Protocol):
     """The runtime's own endpoints under /_panelist/ (they do not exist on AWS)."""
 
+    @property
+    def platform_admin_key(self) -> str:
+        """The credential the control plane asks for (empty: none, every request is refused)."""
+        ...
+
     def fire_schedule(self, name: str, at: datetime | None = None) -> Any: ...
 
     def mail(self, *, clear: bool = False) -> list[dict[str, Any]]: ...
@@ -305,23 +335,40 @@ class ApiGateway:
     def handle(self, request: HttpRequest) -> HttpResponse:
         request_id = str(uuid.uuid4())
         if request.raw_path.startswith(CONTROL_PREFIX) and self.control is not None:
-            return self._control(request)
+            response = self._control(request)
+            return HttpResponse(
+                response.status,
+                response.headers,
+                response.body,
+                route=self.route_label(request.method, request.raw_path),
+            )
+        match = self.router.match(request.method, request.raw_path)
+        label = self.route_label(request.method, request.raw_path, match)
         if (
             self.cors
             and request.method == "OPTIONS"
             and request.header("origin")
             and request.header("access-control-request-method")
         ):
-            return self._preflight(request)
-        response = self._route(request, request_id)
-        return self._with_cors(
-            request, HttpResponse(response.status, [*response.headers, ("apigw-requestid", request_id)], response.body)
-        )
+            response = self._preflight(request)
+        else:
+            response = self._route(request, request_id, match)
+            headers = [*response.headers, ("apigw-requestid", request_id)]
+            response = self._with_cors(request, HttpResponse(response.status, headers, response.body))
+        return HttpResponse(response.status, response.headers, response.body, route=label)
 
-    def _route(self, request: HttpRequest, request_id: str) -> HttpResponse:
+    def route_label(self, method: str, raw_path: str, match: Match | None = None) -> str:
+        """How the access log names a request: its route (`GET /interview/session/{session_token}`), else its
+        path with anything that could be a token left out. Never the path itself: tokens travel in paths."""
+        if raw_path.startswith(CONTROL_PREFIX) and self.control is not None:
+            return f"{method} {_control_route(raw_path)}"
+        if match is not None and match.route.path != "$default":
+            return f"{method} {match.route.path}"
+        return f"{method} {redacted_path(raw_path, self.router.literals)}"
+
+    def _route(self, request: HttpRequest, request_id: str, match: Match | None) -> HttpResponse:
         if len(request.body) > MAX_BODY_BYTES:
             return TOO_LARGE
-        match = self.router.match(request.method, request.raw_path)
         if match is None:
             return NOT_FOUND
         event = http_event(request, match, request_id=request_id)
@@ -389,6 +436,8 @@ class ApiGateway:
         path = request.raw_path[len(CONTROL_PREFIX) :].rstrip("/")
         if request.method == "GET" and path == "health":
             return json_response(200, self.control.health())
+        if (refused := self._control_refusal(request)) is not None:
+            return refused
         if path == "mail" and request.method in ("GET", "DELETE"):
             return json_response(200, {"messages": self.control.mail(clear=request.method == "DELETE")})
         if request.method == "POST" and path.startswith("schedules/"):
@@ -405,7 +454,44 @@ class ApiGateway:
             except Exception as exc:
                 log.exception("schedule %s failed", name)
                 return json_response(500, {"errorType": type(exc).__name__, "errorMessage": str(exc)})
-        return json_response(404, {"message": f"no control endpoint {request.method} {request.raw_path}"})
+        route = _control_route(request.raw_path)
+        return json_response(404, {"message": f"no control endpoint {request.method} {route}"})
+
+    def _control_refusal(self, request: HttpRequest) -> HttpResponse | None:
+        """401 without a credential, 403 with one that is not the platform-admin key (compared in constant time)."""
+        assert self.control is not None
+        given = _bearer(request)
+        if given is None:
+            return json_response(
+                401,
+                {"message": "Unauthorized: send the platform-admin key as `Authorization: Bearer <key>`"},
+                [("WWW-Authenticate", "Bearer")],
+            )
+        key = self.control.platform_admin_key
+        if not key or not hmac.compare_digest(given.encode(), key.encode()):
+            return json_response(403, {"message": "Forbidden: not the platform-admin key"})
+        return None
+
+
+def _bearer(request: HttpRequest) -> str | None:
+    """The credential of a request, sent as the API takes it: `Authorization: Bearer <key>` or `apiKey: <key>`."""
+    if api_key := (request.header("apikey") or "").strip():
+        return api_key
+    scheme, _, value = (request.header("authorization") or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip() or None
+
+
+_CONTROL_ROUTES = ("health", "mail", "schedules/{name}")
+
+
+def _control_route(raw_path: str) -> str:
+    """The control endpoint a path names, as a route (`/_panelist/schedules/{name}`), else `/_panelist/{…}`."""
+    path = raw_path[len(CONTROL_PREFIX) :].rstrip("/")
+    if path.startswith("schedules/"):
+        path = "schedules/{name}"
+    return CONTROL_PREFIX + (path if path in _CONTROL_ROUTES else "{…}")
 
 
 # ------------------------------------------------------------------ HTTP server
@@ -414,6 +500,24 @@ class ApiGateway:
 class PortInUse(Exception):
     def __init__(self, host: str, port: int) -> None:
         super().__init__(f"port {port} on {host} is already in use (try --port 0 or another port)")
+
+
+class _Refused(Exception):
+    """A request the gateway answers without reading further (the connection closes after `response`)."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+# HTTP/1.1 message framing (RFC 9112 section 7.1): chunk-size [chunk-ext] CRLF, sizes in hexadecimal digits only.
+_TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_QUOTED = rb'"(?:[\t \x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t \x21-\x7e\x80-\xff])*"'
+_EXTENSION = rb"[ \t]*;[ \t]*" + _TOKEN + rb"(?:[ \t]*=[ \t]*(?:" + _TOKEN + rb"|" + _QUOTED + rb"))?"
+_CHUNK_LINE = re.compile(rb"([0-9A-Fa-f]{1,16})(?:" + _EXTENSION + rb")*\r\n")
+_TRAILER_LINE = re.compile(_TOKEN + rb":[\t \x21-\x7e\x80-\xff]*\r\n")
+_MAX_LINE = 4096  # a chunk-size line or a trailer field line
+_MAX_TRAILERS = 8192
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -425,38 +529,70 @@ class _RequestHandler(BaseHTTPRequestHandler):
         return "panelist-local"
 
     def handle_expect_100(self) -> bool:
-        if self._declared_length() > MAX_BODY_BYTES:
-            self._send(TOO_LARGE, close=True)
+        try:
+            self._content_length()
+        except _Refused as refused:
+            self._send(refused.response, close=True)
+            self._log(refused.response, time.perf_counter())
             return False
         return super().handle_expect_100()
 
-    def _declared_length(self) -> int:
-        try:
-            return int(self.headers.get("Content-Length") or 0)
-        except ValueError:
+    def _content_length(self) -> int | None:
+        """The body's declared length, None for a chunked body; _Refused for framing API Gateway refuses:
+        a length over the payload limit (413), a malformed or ambiguous length or transfer coding (400)."""
+        encodings = self.headers.get_all("Transfer-Encoding") or []
+        lengths = {value.strip() for value in self.headers.get_all("Content-Length") or []}
+        if encodings:
+            codings = [coding.strip().lower() for coding in ",".join(encodings).split(",")]
+            if lengths or codings[-1] != "chunked":
+                raise _Refused(BAD_REQUEST)  # both framings at once, or a body without a known end
+            if len(codings) > 1:
+                raise _Refused(NOT_IMPLEMENTED)  # compressed transfer codings: not decoded here
+            return None
+        if not lengths:
             return 0
+        if len(lengths) > 1 or not (length := next(iter(lengths))).isascii() or not length.isdigit():
+            raise _Refused(BAD_REQUEST)
+        if int(length) > MAX_BODY_BYTES:
+            raise _Refused(TOO_LARGE)
+        return int(length)
 
-    def _read_body(self) -> bytes | None:
-        """The request body, or None when it exceeds the limit (left unread; the connection closes)."""
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks, total = [], 0
-            while size := int(self.rfile.readline(1024).split(b";")[0].strip() or b"0", 16):
-                total += size
-                if total > MAX_BODY_BYTES:
-                    return None
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                pass  # trailers
-            return b"".join(chunks)
-        length = self._declared_length()
-        return None if length > MAX_BODY_BYTES else self.rfile.read(length)
+    def _read_body(self) -> bytes:
+        """The request body; _Refused when it is over the limit or malformed (the connection then closes)."""
+        length = self._content_length()
+        if length is not None:
+            body = self.rfile.read(length)
+            if len(body) < length:
+                raise _Refused(BAD_REQUEST)
+            return body
+        chunks, total = [], 0
+        while True:
+            line = _CHUNK_LINE.fullmatch(self.rfile.readline(_MAX_LINE + 1))
+            if line is None:
+                raise _Refused(BAD_REQUEST)  # a size that is not hexadecimal digits, a bad extension, no CRLF
+            size = int(line[1], 16)
+            if size == 0:
+                break
+            total += size
+            if total > MAX_BODY_BYTES:
+                raise _Refused(TOO_LARGE)
+            chunk = self.rfile.read(size)
+            if len(chunk) < size or self.rfile.read(2) != b"\r\n":
+                raise _Refused(BAD_REQUEST)
+            chunks.append(chunk)
+        trailers = 0
+        while (field_line := self.rfile.readline(_MAX_LINE + 1)) != b"\r\n":
+            trailers += len(field_line)
+            if not _TRAILER_LINE.fullmatch(field_line) or trailers > _MAX_TRAILERS:
+                raise _Refused(BAD_REQUEST)
+        return b"".join(chunks)
 
     def _dispatch(self) -> None:
         started = time.perf_counter()
-        body = self._read_body()
-        if body is None:
-            response = TOO_LARGE
+        try:
+            body = self._read_body()
+        except _Refused as refused:
+            response = refused.response
             self._send(response, close=True)
         else:
             path, _, query = self.path.partition("?")
@@ -468,17 +604,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 body=body,
                 source_ip=self.client_address[0],
                 protocol=self.request_version,
-                host=self.headers.get("Host") or f"{self.server.host}:{self.server.port}",
+                host=self.headers.get("Host") or self.server.url.removeprefix("http://"),
             )
             response = self.server.api.handle(request)
             self._send(response)
-        log.info(
-            "%s %s %d %.0fms",
-            self.command,
-            self.path.partition("?")[0],
-            response.status,
-            (time.perf_counter() - started) * 1000,
-        )
+        self._log(response, started)
+
+    def _log(self, response: HttpResponse, started: float) -> None:
+        route = response.route or self.server.api.route_label(self.command, self.path.partition("?")[0])
+        log.info("%s %d %.0fms", route, response.status, (time.perf_counter() - started) * 1000)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch
 
@@ -490,9 +624,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if close:
             self.send_header("Connection", "close")
             self.close_connection = True
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
+        try:
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client is gone: nobody to answer
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # _dispatch logs one line per request
@@ -503,6 +640,7 @@ class GatewayServer(ThreadingHTTPServer):
 
     def __init__(self, api: ApiGateway, host: str = "127.0.0.1", port: int = 8787) -> None:
         self.api = api
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         try:
             super().__init__((host, port), _RequestHandler)
         except OSError as exc:
@@ -515,7 +653,8 @@ class GatewayServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def start(self) -> None:
         self._thread = threading.Thread(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -25,6 +26,9 @@ LambdaRouter = Callable[[str, Any, Any, dict[str, str]], bytes | None]
 
 _lambda_router: LambdaRouter | None = None
 _dynamodb_lock = threading.RLock()
+_long_polls_ended = threading.Event()
+_waiting: list[threading.Condition] = []  # the queue conditions receives are waiting on now (one entry each)
+_waiting_lock = threading.Lock()
 
 
 def apply() -> None:
@@ -34,6 +38,22 @@ def apply() -> None:
     dynamodb_transactions_snapshot_each_table_once()
     step_functions_executions_get_unique_names()
     mocks_that_keep_their_data_let_go_of_the_rest()
+    sqs_receives_wait_and_keep_fifo_order()
+
+
+def end_long_polls() -> None:
+    """ReceiveMessage calls waiting for messages return now, and later ones do not wait, until
+    `allow_long_polls()`: for stopping the runtime's pollers without waiting out their long polls."""
+    _long_polls_ended.set()
+    with _waiting_lock:
+        conditions = list(_waiting)
+    for condition in conditions:
+        with condition:
+            condition.notify_all()
+
+
+def allow_long_polls() -> None:
+    _long_polls_ended.clear()
 
 
 def route_lambda_invocations(router: LambdaRouter | None) -> None:
@@ -193,3 +213,122 @@ def mocks_that_keep_their_data_let_go_of_the_rest() -> None:
             reset_model_data()
 
     _install(models.MockAWS, "_disable_patching", _disable_patching)
+
+
+def sqs_receives_wait_and_keep_fifo_order() -> None:
+    """ReceiveMessage waits for messages without spinning, and FIFO queues hand out each group in order.
+
+    moto's `SQSBackend.receive_message` (moto.sqs.models) long-polls by calling `Queue.wait_for_messages(1)`
+    in a loop, which returns at once while any message is visible: a visible message of a FIFO group held by
+    another one in flight keeps every receive spinning for its whole WaitTimeSeconds (an idle poller burns
+    most of a core). And it releases the messages whose visibility timeout has passed one at a time, as it
+    meets them, so an earlier message of a group is skipped while a later one still counts as in flight:
+    the later one is delivered first.
+
+    Here a receive is a pass over the queue at one instant (`_receive_once`): messages whose visibility
+    timeout has passed are no longer in flight; then the messages are taken in the order they were sent,
+    skipping the delayed and the invisible and, in a FIFO queue, every message of a group that has a
+    message in flight or an earlier message not yet receivable; a message already received maxReceiveCount
+    times moves to the dead-letter queue instead, as SQS does. Between passes the receive waits on the
+    queue's condition until a message is sent, deleted or has its visibility changed (both patched to
+    notify it), or until the next message becomes visible, at most its WaitTimeSeconds.
+    """
+    from moto.sqs.models import Queue, SQSBackend
+
+    if _patched(SQSBackend, "receive_message"):
+        return
+    delete_message = Queue.__dict__["delete_message"]
+    change_message_visibility = SQSBackend.__dict__["change_message_visibility"]
+
+    def receive_message(
+        self: Any,
+        queue_name: str,
+        count: int,
+        wait_seconds_timeout: int,
+        visibility_timeout: int,
+        message_attribute_names: list[str] | None = None,
+    ) -> list[Any]:
+        queue = self.get_queue(queue_name)
+        deadline = time.monotonic() + wait_seconds_timeout
+        condition: threading.Condition = queue._messages_lock
+        with condition:
+            with _waiting_lock:
+                _waiting.append(condition)  # before the check below: end_long_polls() either sees it or is seen
+            try:
+                while True:
+                    messages, wake_in = _receive_once(queue, count, visibility_timeout, message_attribute_names or [])
+                    remaining = deadline - time.monotonic()
+                    if messages or remaining <= 0 or _long_polls_ended.is_set():
+                        return messages
+                    condition.wait(remaining if wake_in is None else min(remaining, wake_in))
+            finally:
+                with _waiting_lock:
+                    _waiting.remove(condition)
+
+    def queue_delete_message(self: Any, receipt_handle: str) -> None:
+        with self._messages_lock:
+            delete_message(self, receipt_handle)
+            self._messages_lock.notify_all()  # the message's group may be free now
+
+    def backend_change_message_visibility(
+        self: Any, queue_name: str, receipt_handle: str, visibility_timeout: int
+    ) -> None:
+        queue = self.get_queue(queue_name)
+        with queue._messages_lock:
+            change_message_visibility(self, queue_name, receipt_handle, visibility_timeout)
+            queue._messages_lock.notify_all()  # the message may be visible now, or later than a waiter thinks
+
+    _install(Queue, "delete_message", queue_delete_message)
+    _install(SQSBackend, "change_message_visibility", backend_change_message_visibility)
+    _install(SQSBackend, "receive_message", receive_message)
+
+
+def _receive_once(
+    queue: Any, count: int, visibility_timeout: int, attribute_names: list[str]
+) -> tuple[list[Any], float | None]:
+    """The messages one ReceiveMessage takes now (copies, as moto returns them) and, when there are none,
+    the seconds until one may be (its visibility timeout or delay ends; None: no time will). Call it holding
+    the queue's lock."""
+    from moto.core.utils import unix_time_millis
+    from moto.sqs.models import _filter_message_attributes
+
+    now = unix_time_millis()
+    for message in list(queue.pending_messages):
+        if now > message.visible_at:
+            queue.pending_messages.discard(message)  # its visibility timeout has passed: no longer in flight
+    fifo = queue.fifo_queue
+    held = {message.group_id for message in queue.pending_messages} if fifo else set()
+    policy = queue.redrive_policy if queue.dead_letter_queue is not None else None
+    retained_since = now - int(queue.message_retention_period) * 1000
+    received: list[Any] = []
+    expired: list[Any] = []
+    dead: list[Any] = []
+    wake_at: float | None = None
+    for message in list(queue._messages):
+        if message.sent_timestamp <= retained_since:
+            expired.append(message)  # past the retention period: SQS deletes it
+            continue
+        if not now > message.visible_at or now < message.delayed_until:
+            ready_at = max(message.visible_at, message.delayed_until)
+            wake_at = ready_at if wake_at is None else min(wake_at, ready_at)
+            if fifo:
+                held.add(message.group_id)  # nothing after it in its group goes first
+            continue
+        if fifo and message.group_id in held:
+            continue
+        if policy and message.approximate_receive_count >= policy["maxReceiveCount"]:
+            dead.append(message)
+            continue
+        queue.pending_messages.add(message)
+        message.mark_received(visibility_timeout=visibility_timeout)
+        copied = copy.deepcopy(message)  # moto filters the attributes of a copy
+        _filter_message_attributes(copied, attribute_names)
+        received.append(copied)
+        if len(received) >= count:
+            break
+    for message in expired:
+        queue._messages.remove(message)
+    for message in dead:
+        queue._messages.remove(message)
+        queue.dead_letter_queue.add_message(message)
+    return received, None if wake_at is None else max((wake_at - now) / 1000, 0.001)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
 import sys
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from panelist_local import iam
+from panelist_local import iam, moto_patches
 from panelist_local.emulator import Emulator, LambdaBridge, Provisioned, provision, sent_mail
 from panelist_local.events_sqs import SqsPoller
 from panelist_local.gateway import ApiGateway, GatewayServer, PortInUse
@@ -62,11 +63,33 @@ class EnvironmentPatch:
         self._saved.clear()
 
 
-def local_environment(variables: Mapping[str, str], emulator_env: Mapping[str, str | None]) -> dict[str, str | None]:
-    """The functions' variables pointed at the emulator; nothing from the developer's AWS setup leaks in."""
+def is_loopback(host: str) -> bool:
+    """Whether a server bound to `host` is reachable from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def local_environment(
+    variables: Mapping[str, str], emulator_env: Mapping[str, str | None], own_ports: Collection[int] | None
+) -> dict[str, str | None]:
+    """The functions' variables pointed at the emulator; nothing from the developer's AWS setup leaks in.
+
+    Webhooks and notification URLs may go to loopback receivers (a test receiver on this machine) when
+    `own_ports` is not None, i.e. while the runtime listens on a loopback address only; never to the
+    ports in `own_ports`, the runtime's own API and emulator. Bound to another address, the server is
+    reachable from elsewhere and a tenant's URL must not reach this machine: loopback is refused, as on AWS.
+    """
     unset: dict[str, str | None] = {key: None for key in os.environ if key.startswith("AWS_ENDPOINT_URL_")}
     unset.update(AWS_PROFILE=None, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=None)
-    return {**unset, **variables, **emulator_env, "PANELIST_ALLOW_LOOPBACK_WEBHOOKS": "1"}
+    loopback = {
+        "PANELIST_ALLOW_LOOPBACK_WEBHOOKS": "0" if own_ports is None else "1",
+        "PANELIST_REFUSED_LOOPBACK_PORTS": ",".join(map(str, sorted(own_ports or ()))),
+    }
+    return {**unset, **variables, **emulator_env, **loopback}
 
 
 def scheduled_event(schedule: Schedule, now: datetime | None = None) -> dict[str, Any]:
@@ -125,6 +148,7 @@ class LocalRuntime:
         self.handlers: Handlers | None = None
         self.provisioned = Provisioned()
         self.platform_admin_key = ""
+        self.stripe_webhook_secret = ""
         self.demo_data: dict[str, Any] | None = None
         self.started_in = 0.0
         self._gateway: GatewayServer | None = None
@@ -181,7 +205,14 @@ class LocalRuntime:
         for conflict in conflicts:
             if not conflict.startswith("PANELIST_PUBLIC_BASE_URL "):
                 log.warning("environment: %s; every function sees the first value", conflict)
-        environment = local_environment(variables, self._emulator.environment())
+        own_ports = {self._gateway.port, self._emulator.port} if is_loopback(self.host) else None
+        if own_ports is None:
+            log.warning(
+                "listening on %s: webhooks and notification URLs to loopback receivers are refused, as on AWS "
+                "(serve on 127.0.0.1 to test with a receiver on this machine)",
+                self.host,
+            )
+        environment = local_environment(variables, self._emulator.environment(), own_ports)
         fonts = self.repo_root / ".tools" / "fonts" / "fonts.conf"  # the PDF layer's fonts, as `make serve` installs
         if "FONTCONFIG_FILE" not in os.environ and fonts.is_file():
             environment["FONTCONFIG_FILE"] = str(fonts)  # before a handler imports WeasyPrint
@@ -190,7 +221,8 @@ class LocalRuntime:
         self.provisioned = provision(template, self._emulator.session(), endpoint_url=self._emulator.url)
         self._enforcement = iam.install(roles, iam.Authorizer.for_stack(template, self.provisioned.secrets))
         self._emulator.guard_presigned_urls(list(self.provisioned.buckets.values()))
-        self.platform_admin_key = self._read_platform_admin_key()
+        self.platform_admin_key = self._secret_field("platform_admin_key")
+        self.stripe_webhook_secret = self._secret_field("webhook_secret")
         if self.demo:
             from panelist_local import demo  # demo imports this module
 
@@ -212,11 +244,15 @@ class LocalRuntime:
     def stop(self) -> None:
         for poller in self._pollers:
             poller.stop(timeout=0)
+        if self._pollers:
+            moto_patches.end_long_polls()  # the pollers' waiting receives return now, not in up to 20 s
         if self._gateway is not None:
             self._gateway.stop()
             self._gateway = None
         for poller in self._pollers:
             poller.stop()
+        if self._pollers:
+            moto_patches.allow_long_polls()
         self._pollers.clear()
         if self._bridge is not None:
             self._bridge.uninstall()
@@ -262,15 +298,16 @@ class LocalRuntime:
             self._clients[service] = client
         return self._clients[service]
 
-    def _read_platform_admin_key(self) -> str:
+    def _secret_field(self, name: str) -> str:
+        """A field of the provisioned secrets (the platform-admin key, the Stripe webhook's signing secret), or ""."""
         for arn in self.provisioned.secrets.values():
             value = self._client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
             try:
-                key = json.loads(value).get("platform_admin_key")
+                found = json.loads(value).get(name)
             except (ValueError, AttributeError):
                 continue
-            if key:
-                return str(key)
+            if found:
+                return str(found)
         return ""
 
     def _write_state(self) -> None:
@@ -280,6 +317,8 @@ class LocalRuntime:
             "platform_admin_key": self.platform_admin_key,
             "iam_enforced": self._enforcement is not None,
         }
+        if self.stripe_webhook_secret:  # what signs a delivery to the Stripe webhook here
+            state["stripe_webhook_secret"] = self.stripe_webhook_secret
         if self.demo_data is not None:
             state["demo"] = self.demo_data
         write_state_file(self.state_file, state)
@@ -292,6 +331,8 @@ class LocalRuntime:
         ]
         if self.platform_admin_key:
             lines.append(f"  Platform admin key  {self.platform_admin_key}")
+        if self.stripe_webhook_secret:
+            lines.append(f"  Stripe secret       {self.stripe_webhook_secret}")  # signs deliveries to the webhook
         if self.demo_data:
             lines.append(f"  Demo member key     {self.demo_data.get('member_key', '')}")
             lines.append(f"  Demo admin key      {self.demo_data.get('admin_key', '')}")
@@ -312,11 +353,6 @@ class LocalRuntime:
         return sent_mail(clear=clear)
 
     def health(self) -> dict[str, Any]:
+        """Open to anyone (no key): nothing that is not in template.yaml (the URLs are in the state file)."""
         assert self.template is not None
-        return {
-            "status": "ok",
-            "base_url": self.base_url,
-            "emulator_url": self.emulator_url,
-            "functions": len(self.template.functions),
-            "routes": len(self.template.all_routes),
-        }
+        return {"status": "ok", "functions": len(self.template.functions), "routes": len(self.template.all_routes)}

@@ -82,6 +82,16 @@ Resources:
   WorkDeadLetters:
     Type: AWS::SQS::Queue
     Properties: {QueueName: !Sub "app-${Stage}-work-dlq"}
+  HookQueue:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: !Sub app-${Stage}-hooks.fifo
+      FifoQueue: true
+      VisibilityTimeout: 360
+      RedrivePolicy: {deadLetterTargetArn: !GetAtt HookDeadLetters.Arn, maxReceiveCount: 8}
+  HookDeadLetters:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: !Sub "app-${Stage}-hooks-dlq.fifo", FifoQueue: true}
   Api:
     Type: AWS::Serverless::HttpApi
     Properties:
@@ -117,6 +127,7 @@ Resources:
       Policies:
         - Statement:
             - {Effect: Allow, Action: s3:GetObject, Resource: !Sub "${Bucket.Arn}/public/*"}
+            - {Effect: Allow, Action: s3:PutObject, Resource: !Sub "${Bucket.Arn}/uploads/*"}
       Events:
         Presign: {Type: HttpApi, Properties: {ApiId: !Ref Api, Method: GET, Path: /presign}}
   FallbackFunction:
@@ -138,6 +149,22 @@ Resources:
           Properties:
             Queue: !GetAtt WorkQueue.Arn
             BatchSize: 10
+            FunctionResponseTypes: [ReportBatchItemFailures]
+  HookFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/hook/
+      Environment:
+        Variables:
+          HOOK_QUEUE_URL: !Ref HookQueue
+      Policies:
+        - SQSPollerPolicy: {QueueName: !GetAtt HookQueue.QueueName}
+      Events:
+        Hooks:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt HookQueue.Arn
+            BatchSize: 1
             FunctionResponseTypes: [ReportBatchItemFailures]
   NightlyFunction:
     Type: AWS::Serverless::Function
@@ -213,7 +240,11 @@ FILES = {
 
         def handler(event, context):
             s3 = boto3.client("s3", config=Config(signature_version="s3v4"))
-            params = {"Bucket": os.environ["APP_BUCKET"], "Key": event["queryStringParameters"]["key"]}
+            query = event["queryStringParameters"]
+            params = {"Bucket": os.environ["APP_BUCKET"], "Key": query["key"]}
+            if query.get("post"):  # a browser upload of at most 16 bytes
+                conditions = [["content-length-range", 1, 16]]
+                return s3.generate_presigned_post(**params, Conditions=conditions, ExpiresIn=60)
             return {"url": s3.generate_presigned_url("get_object", Params=params, ExpiresIn=60)}
     """,
     "functions/fallback/app.py": """
@@ -238,6 +269,43 @@ FILES = {
                 boto3.client("dynamodb").put_item(TableName=os.environ["APP_TABLE"], Item={
                     "PK": {"S": record["body"]}, "source": {"S": record["eventSourceARN"]}})
             return {"batchItemFailures": failures}
+    """,
+    "functions/hook/app.py": """
+        # DeliverWebhooksFunction's way with a FIFO queue (functions/deliver_webhooks/app.py), to a plain URL: in
+        # order per message group, a failed attempt delayed with panelist's backoff (ChangeMessageVisibility).
+        import json
+        import os
+        import urllib.error
+        import urllib.request
+
+        import boto3
+        from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+
+        from panelist.webhooks import delivery
+
+        processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+        processor.raise_on_entire_batch_failure = False
+
+
+        def deliver(record):
+            attempt = int(record.attributes.approximate_receive_count)
+            hook = json.loads(record.body)
+            request = urllib.request.Request(
+                hook["url"], data=record.body.encode(), method="POST", headers={"x-attempt": str(attempt)}
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=5):
+                    return
+            except urllib.error.HTTPError:
+                delay = delivery.backoff(attempt)
+                boto3.client("sqs").change_message_visibility(
+                    QueueUrl=os.environ["HOOK_QUEUE_URL"], ReceiptHandle=record.receipt_handle, VisibilityTimeout=delay
+                )
+                raise delivery.DeliveryFailed(f"attempt {attempt} failed", retry_in=delay) from None
+
+
+        def handler(event, context):
+            return process_partial_response(event=event, record_handler=deliver, processor=processor, context=context)
     """,
     "functions/nightly/app.py": """
         def handler(event, context):

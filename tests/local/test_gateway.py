@@ -284,3 +284,69 @@ def test_cors_preflight_and_response_headers():
     assert reply.header("access-control-expose-headers") == "x-total"
     other = gateway.handle(HttpRequest("GET", "/x", headers=[("Origin", "https://evil.example")]))
     assert other.header("access-control-allow-origin") is None
+
+
+class Control:
+    """The runtime's side of the control plane, recording what it was asked."""
+
+    platform_admin_key = "k" * 40
+
+    def __init__(self) -> None:
+        self.fired: list[str] = []
+
+    def fire_schedule(self, name, at=None):
+        self.fired.append(name)
+        return {"fired": name}
+
+    def mail(self, *, clear=False):
+        return []
+
+    def health(self):
+        return {"status": "ok"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ([], 401),
+        ([("Authorization", "Bearer")], 401),
+        ([("Authorization", "Basic " + Control.platform_admin_key)], 401),
+        ([("Authorization", "Bearer " + "k" * 39)], 403),
+        ([("Authorization", "Bearer " + "k" * 41)], 403),
+        ([("apiKey", "k" * 40 + " ")], 200),
+        ([("authorization", "bearer " + "k" * 40)], 200),
+    ],
+)
+def test_the_control_plane_runs_nothing_without_the_platform_admin_key(headers, status):
+    control = Control()
+    gateway = ApiGateway([], None, Functions(), control=control)
+    reply = gateway.handle(HttpRequest("POST", "/_panelist/schedules/MonthlyCreditsReset", headers=headers))
+    assert (reply.status, reply.header("content-type")) == (status, "application/json")
+    assert control.fired == (["MonthlyCreditsReset"] if status == 200 else [])
+    assert reply.route == "POST /_panelist/schedules/{name}"
+    assert gateway.handle(HttpRequest("GET", "/_panelist/health")).status == 200
+
+
+def test_a_control_plane_without_a_key_refuses_everyone():
+    control = Control()
+    control.platform_admin_key = ""
+    gateway = ApiGateway([], None, Functions(), control=control)
+    assert gateway.handle(HttpRequest("GET", "/_panelist/mail", headers=[("Authorization", "Bearer ")])).status == 401
+    assert gateway.handle(HttpRequest("GET", "/_panelist/mail", headers=[("apiKey", "anything")])).status == 403
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "label"),
+    [
+        ("GET", "/items/inv_8fJ2kQ", "GET /items/{id}"),
+        ("DELETE", "/items/inv_8fJ2kQ", "DELETE /items/{id}"),
+        ("GET", "/files/tok3n/a.pdf", "GET /files/{proxy+}"),
+        ("GET", "/items/inv_8fJ2kQ/more", "GET /items/{…}/more"),
+        ("GET", "/robots.txt", "GET /robots.txt"),
+        ("GET", "/share/AbCdEfGhIjKlMnOp", "GET /share/{…}"),
+        ("POST", "/_panelist/mail/inv_8fJ2kQ", "POST /_panelist/{…}"),
+    ],
+)
+def test_requests_are_named_by_their_route_never_by_a_token(method, path, label):
+    gateway = ApiGateway(ROUTES[:4], None, Functions(Fn={"statusCode": 200}), control=Control())
+    assert gateway.handle(HttpRequest(method, path)).route == label

@@ -14,6 +14,7 @@ from moto.dynamodb.models.table import Table
 
 from panelist_local import moto_patches
 from panelist_local.emulator import MOTO_CONFIG
+from tests.local.support import poll
 
 TABLE = "patched"
 
@@ -36,6 +37,7 @@ def test_every_patch_is_applied_once():
     from moto.awslambda_simple.models import LambdaSimpleBackend
     from moto.core.models import MockAWS
     from moto.dynamodb.responses import DynamoHandler
+    from moto.sqs.models import Queue, SQSBackend
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     patched = {
@@ -45,6 +47,9 @@ def test_every_patch_is_applied_once():
         (DynamoDBBackend, "transact_write_items"),
         (StepFunctionsParserBackend, "start_execution"),
         (MockAWS, "_disable_patching"),
+        (SQSBackend, "receive_message"),
+        (SQSBackend, "change_message_visibility"),
+        (Queue, "delete_message"),
     }
     before = {(owner, target): owner.__dict__[target] for owner, target in patched}
     moto_patches.apply()
@@ -170,3 +175,109 @@ def test_a_mock_stopped_keeping_its_data_lets_go_of_its_callbacks_and_instances(
         with mock_aws():
             pass  # and to nothing again
     assert queues == [0, 1]  # the data was kept
+
+
+# ------------------------------------------------------------------ SQS: FIFO order and long polls that wait
+
+
+@pytest.fixture
+def sqs() -> Iterator[object]:
+    with mock_aws():
+        yield boto3.client("sqs", region_name="us-east-1")
+
+
+def _fifo(sqs, name: str = "hooks.fifo", *, max_receives: int | None = None) -> str:
+    attributes = {"FifoQueue": "true", "VisibilityTimeout": "360"}
+    if max_receives:
+        dead = sqs.create_queue(QueueName=f"dead-{name}", Attributes={"FifoQueue": "true"})["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": max_receives})
+    return sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+
+
+def _send(sqs, queue: str, group: str, *bodies: str) -> None:
+    for body in bodies:
+        sqs.send_message(QueueUrl=queue, MessageBody=body, MessageGroupId=group, MessageDeduplicationId=group + body)
+
+
+def _receive(sqs, queue: str, count: int = 10, wait: int = 0) -> list[dict]:
+    return sqs.receive_message(
+        QueueUrl=queue, MaxNumberOfMessages=count, WaitTimeSeconds=wait, MessageSystemAttributeNames=["All"]
+    ).get("Messages", [])
+
+
+def test_a_fifo_group_visible_again_is_received_from_its_first_message(sqs):
+    queue = _fifo(sqs)
+    _send(sqs, queue, "g", "first", "second", "third")
+    received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=1)["Messages"]
+    assert [m["Body"] for m in received] == ["first", "second", "third"]  # one receive may take a whole group
+    (again,) = _receive(sqs, queue, count=1, wait=5)  # once their visibility timeout is over (moto: "third")
+    assert (again["Body"], again["Attributes"]["ApproximateReceiveCount"]) == ("first", "2")
+
+
+def test_a_fifo_group_stays_locked_while_its_message_is_postponed(sqs):
+    queue = _fifo(sqs)
+    _send(sqs, queue, "failing", "f1", "f2")
+    _send(sqs, queue, "other", "o1")
+    (head,) = _receive(sqs, queue, count=1)
+    assert head["Body"] == "f1"
+    sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=head["ReceiptHandle"], VisibilityTimeout=60)
+    assert [m["Body"] for m in _receive(sqs, queue)] == ["o1"]  # f2 waits behind f1, unreceived
+    sqs.delete_message(QueueUrl=queue, ReceiptHandle=head["ReceiptHandle"])
+    (second,) = _receive(sqs, queue)
+    assert (second["Body"], second["Attributes"]["ApproximateReceiveCount"]) == ("f2", "1")
+
+
+def test_a_fifo_message_received_max_receive_count_times_moves_to_the_dead_letter_queue(sqs):
+    queue = _fifo(sqs, max_receives=2)
+    _send(sqs, queue, "g", "poison", "next")
+    for _ in range(2):
+        (message,) = _receive(sqs, queue, count=1)
+        assert message["Body"] == "poison"
+        sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+    (message,) = _receive(sqs, queue, count=1)
+    assert (message["Body"], message["Attributes"]["ApproximateReceiveCount"]) == ("next", "1")
+    dead = sqs.get_queue_url(QueueName="dead-hooks.fifo")["QueueUrl"]
+    assert [m["Body"] for m in _receive(sqs, dead)] == ["poison"]
+
+
+def test_a_long_poll_waits_without_spinning_and_wakes_for_a_message(sqs, monkeypatch):
+    queue = _fifo(sqs)
+    _send(sqs, queue, "g", "held", "behind")
+    (held,) = _receive(sqs, queue, count=1)  # "behind" is visible, but its group is locked: nothing to receive
+    passes = []
+    receive_once = moto_patches._receive_once
+    monkeypatch.setattr(moto_patches, "_receive_once", lambda *args: passes.append(1) or receive_once(*args))
+    assert _receive(sqs, queue, wait=1) == []
+    assert len(passes) <= 3  # moto's own loop makes thousands of passes in that second
+    got: list[list[dict]] = []
+    waiting = threading.Thread(target=lambda: got.append(_receive(sqs, queue, wait=20)))
+    waiting.start()
+    sqs.delete_message(QueueUrl=queue, ReceiptHandle=held["ReceiptHandle"])  # frees the group
+    waiting.join(10)
+    assert not waiting.is_alive()
+    assert [m["Body"] for m in got[0]] == ["behind"]
+
+
+def test_a_long_poll_wakes_when_a_postponed_message_is_due(sqs):
+    queue = _fifo(sqs)
+    _send(sqs, queue, "g", "retry")
+    (message,) = _receive(sqs, queue)
+    sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=1)
+    (again,) = _receive(sqs, queue, wait=20)
+    assert (again["Body"], again["Attributes"]["ApproximateReceiveCount"]) == ("retry", "2")
+
+
+def test_ended_long_polls_return_at_once(sqs):
+    queue = _fifo(sqs)
+    got: list[list[dict]] = []
+    waiting = threading.Thread(target=lambda: got.append(_receive(sqs, queue, wait=20)))
+    waiting.start()
+    try:
+        poll(lambda: moto_patches._waiting)  # the receive is waiting
+        moto_patches.end_long_polls()
+        waiting.join(10)
+        assert not waiting.is_alive()
+        assert got == [[]]
+    finally:
+        moto_patches.allow_long_polls()

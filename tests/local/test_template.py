@@ -107,13 +107,14 @@ def test_conditions_and_no_value(app_root):
 
 
 def test_event_sources_state_machines_and_ignored_events(app):
-    (source,) = app.sqs_sources
+    source, hooks = app.sqs_sources
     assert (source.function, source.queue, source.batch_size, source.report_batch_item_failures) == (
         "WorkerFunction",
         "WorkQueue",
         10,
         True,
     )
+    assert (hooks.function, hooks.queue, hooks.batch_size) == ("HookFunction", "HookQueue", 1)
     nightly, hourly = app.schedules
     assert (nightly.name, nightly.kind, nightly.input) == ("Nightly", "Schedule", {"job": "nightly"})
     assert (hourly.name, hourly.kind, hourly.input, hourly.expression) == (
@@ -133,7 +134,7 @@ def test_event_sources_state_machines_and_ignored_events(app):
         "arn:aws:lambda:us-east-1:123456789012:function:app-local-step"
     )
     assert [(e.function, e.type) for e in app.ignored_events] == [("NightlyFunction", "S3")]
-    assert _queue_order(app) == ["WorkDeadLetters", "WorkQueue"]
+    assert _queue_order(app) == ["WorkDeadLetters", "WorkQueue", "HookDeadLetters", "HookQueue"]
 
 
 def test_routes_and_default_route_of_the_synthetic_app(app):
@@ -149,3 +150,11 @@ def test_unsupported_intrinsics_fail_clearly(app):
         app.resolve({"Fn::ImportValue": "x"})
     with pytest.raises(TemplateError, match="no resource 'Missing'"):
         app.resolve({"Ref": "Missing"})
+
+
+def test_webhooks_are_taken_one_at_a_time_so_a_failed_one_holds_only_its_own_destination(real):
+    """With more than one a batch, the later webhooks of a failing destination would be received with it, skipped:
+    each skip spends one of their attempts, and they then hold the destination for the visibility timeout."""
+    (source,) = [s for s in real.sqs_sources if s.function == "DeliverWebhooksFunction"]
+    assert (source.batch_size, source.report_batch_item_failures) == (1, True)
+    assert real.resources[source.queue].properties["FifoQueue"] is True

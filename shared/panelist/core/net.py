@@ -3,9 +3,13 @@
 `check_url` refuses any URL that could reach inside: other schemes, credentials, loopback, private,
 link-local, metadata, multicast and reserved addresses in every notation (IPv4 in decimal, hex, octal
 or short form; IPv6, IPv4-mapped, IPv4-compatible, NAT64 and 6to4), local names, and names that
-resolve to any such address. `pin` also returns the vetted addresses and `post` connects to exactly
-one of them, sending the URL's host name in the Host header and for TLS (SNI and certificate check):
-a name that resolves to something else by the time of the request (DNS rebinding) is never reached.
+resolve to any such address. Where loopback receivers are allowed (`panelist serve` on a loopback
+address), a loopback URL is still refused on a port the local runtime itself listens on (settings
+`refused_loopback_ports`): a receiver there would be the runtime's own API or emulator.
+
+`pin` also returns the vetted addresses and `post` connects to exactly one of them, sending the URL's
+host name in the Host header and for TLS (SNI and certificate check): a name that resolves to something
+else by the time of the request (DNS rebinding) is never reached.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from functools import cache
 from urllib.parse import quote, urlsplit
 
 from panelist.core.errors import BadRequest
+from panelist.core.settings import get_settings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -147,6 +152,12 @@ def refusal(address: IPAddress, *, allow_loopback: bool = False) -> str | None:
     return None
 
 
+def _own_port(field: str, port: int) -> None:
+    """Refuse a loopback `port` the local runtime itself listens on (only asked where loopback is allowed)."""
+    if port in get_settings().refused_loopback_ports:
+        raise _refuse(field, f"points to port {port} of the local runtime itself")
+
+
 # ------------------------------------------------------------------ URLs
 
 
@@ -193,19 +204,24 @@ def parse(url: str, *, field: str = "notification_url", allow_loopback: bool = F
                 raise _refuse(field, f"must write the IP address {address} in dotted-decimal form")
         elif len(host) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
             raise _refuse(field, "has an invalid host name")
+    port = port or SCHEMES[scheme]
     if address is not None:
         if (reason := refusal(address, allow_loopback=allow_loopback)) is not None:
             raise _refuse(field, f"points to {reason}")
+        if address.is_loopback:
+            _own_port(field, port)
         host = str(address)
     else:
         loopback_name = host == "localhost" or host.endswith(".localhost")
-        if not (allow_loopback and loopback_name):
+        if allow_loopback and loopback_name:
+            _own_port(field, port)
+        else:
             if host in _LOCAL_NAMES or host.endswith(_LOCAL_SUFFIXES):
                 raise _refuse(field, "points to a local host name")
             if "." not in host:
                 raise _refuse(field, "must name a fully qualified host")
     target = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_TARGET_SAFE)
-    return Parsed(scheme, host, port or SCHEMES[scheme], target, address)
+    return Parsed(scheme, host, port, target, address)
 
 
 def _resolve(host: str, port: int) -> list[IPAddress] | None:
@@ -221,10 +237,12 @@ def _resolve(host: str, port: int) -> list[IPAddress] | None:
     return addresses or None
 
 
-def _vet(addresses: list[IPAddress], field: str, allow_loopback: bool) -> None:
+def _vet(addresses: list[IPAddress], field: str, allow_loopback: bool, port: int) -> None:
     for address in addresses:
         if (reason := refusal(address, allow_loopback=allow_loopback)) is not None:
             raise _refuse(field, f"resolves to {reason}")
+        if address.is_loopback:
+            _own_port(field, port)
 
 
 def pin(url: str, *, allow_loopback: bool = False, field: str = "notification_url") -> Pinned:
@@ -236,7 +254,7 @@ def pin(url: str, *, allow_loopback: bool = False, field: str = "notification_ur
         raise Unresolvable(f"{field} has a host name that does not resolve", field=field, expected=EXPECTED)
     else:
         addresses = resolved
-    _vet(addresses, field, allow_loopback)
+    _vet(addresses, field, allow_loopback, parsed.port)
     return Pinned(url, parsed.scheme, parsed.host, parsed.port, parsed.target, tuple(map(str, addresses)))
 
 
@@ -252,7 +270,7 @@ def check_url(url: str, *, resolve: bool, allow_loopback: bool = False, field: s
         return url
     parsed = parse(url, field=field, allow_loopback=allow_loopback)
     if parsed.address is None:
-        _vet(_resolve(parsed.host, parsed.port) or [], field, allow_loopback)
+        _vet(_resolve(parsed.host, parsed.port) or [], field, allow_loopback, parsed.port)
     return url
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
@@ -19,6 +19,7 @@ class Settings(BaseModel):
     bucket: str = Field(min_length=3)
     secret_id: str = Field(min_length=1)
     admin_secret_id: str = ""  # the platform-admin key's secret: set for the authorizer only
+    stripe_secret_id: str = ""  # the Stripe webhook endpoint's signing secret: set for StripeWebhookFunction only
     public_base_url: str = ""
     ai_provider: Literal["bedrock", "offline"] = "bedrock"
     bedrock_model_id: str = "anthropic.claude-3-5-haiku-20241022-v1:0"
@@ -30,9 +31,19 @@ class Settings(BaseModel):
     generation_state_machine_arn: str = ""
     auth_cache_seconds: int = Field(default=30, ge=0, le=300)
     allow_loopback_webhooks: bool = False
+    # The ports the local runtime itself listens on: never a loopback receiver's, even where loopback
+    # receivers are allowed (comma-separated in PANELIST_REFUSED_LOOPBACK_PORTS).
+    refused_loopback_ports: frozenset[Annotated[int, Field(ge=1, le=65535)]] = frozenset()
     low_balance_credits: float = Field(default=100, ge=0)
     critical_balance_credits: float = Field(default=20, ge=0)
     enterprise_monthly_credits: float = Field(default=20000, ge=0)
+
+    @field_validator("refused_loopback_ports", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("public_base_url")
     @classmethod
