@@ -2,12 +2,14 @@
 
 import base64
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
 
 from panelist.api import auth, relay, xobin
 from panelist.core import signing
+from panelist.core.settings import get_settings
 
 
 def _probe(app, path: str, headers: dict[str, str]) -> tuple[int, dict]:
@@ -136,3 +138,39 @@ def test_a_member_key_on_an_admin_route_is_403(tenant_a):
     assert status == 403
     assert body["error"]["code"] == "FORBIDDEN"
     assert _probe(admin_app, "/api/admin/probe", tenant_a.as_admin())[0] == 200
+
+
+class _Clock:
+    """time.time and time.monotonic of the auth module, moved forward by the test."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.ahead
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.ahead
+
+
+def test_a_cached_verdict_never_outlives_the_access_token(tenant_a, monkeypatch):
+    """The authorizer keeps verdicts for 30 s, but a token expiring sooner is refused from its exp on."""
+    cached_for_30s = get_settings().model_copy(update={"auth_cache_seconds": 30})
+    monkeypatch.setattr(auth, "get_settings", lambda: cached_for_30s)
+    monkeypatch.setattr(auth, "_cache", {})
+    clock = _Clock()
+    monkeypatch.setattr(auth, "time", clock)
+    token, _ = signing.sign(
+        {"sub": tenant_a.member_key_id, "org": tenant_a.id, "role": "member"},
+        audience=auth.ACCESS_AUDIENCE,
+        ttl=timedelta(seconds=10),
+    )
+    app = relay.resolver()
+    app.get("/api/probe")(lambda: {"ok": True})
+    headers = {"authorization": f"Bearer {token}"}
+    assert _probe(app, "/api/probe", headers)[0] == 200
+    clock.ahead = 5
+    assert _probe(app, "/api/probe", headers)[0] == 200
+    clock.ahead = 11  # past exp, well inside the 30 s the verdict would otherwise be kept
+    status, body = _probe(app, "/api/probe", headers)
+    assert (status, body["error"]["message"]) == (401, "Access token expired")

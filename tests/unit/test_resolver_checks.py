@@ -2,10 +2,14 @@
 
 import base64
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from panelist.api import jobmojito, relay, xobin
+from panelist.api import resolver as resolver_module
+from panelist.api.ratelimits import Allowance
 from panelist.api.resolver import MAX_BODY_BYTES, json_request
 from panelist.core.errors import BadRequest, PayloadTooLarge
 
@@ -32,6 +36,31 @@ def test_bodies_that_are_not_json_objects_are_refused_naming_the_problem(body, p
     with pytest.raises(BadRequest, match=problem) as caught:
         json_request(_event(body))
     assert caught.value.field == "body"
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        (b"\xef\xbb\xbf" + b'{"a": 1}', "Unexpected UTF-8 BOM"),
+        ('{"a": 1}'.encode("utf-16"), "codec can't decode"),
+        (b'{"a": "\xff"}', "codec can't decode"),
+    ],
+    ids=["byte order mark", "utf-16", "invalid utf-8"],
+)
+def test_bodies_that_are_not_utf_8_json_are_400s_not_500s(raw, problem):
+    """Every route's handler reads the body as UTF-8 text: anything else is refused up front (issue 14, item 4)."""
+    with pytest.raises(BadRequest, match=problem) as caught:
+        json_request(_event(base64.b64encode(raw).decode(), b64=True))
+    assert caught.value.field == "body"
+
+
+def test_an_empty_body_is_validated_as_a_missing_json_body_whatever_its_type():
+    """Not Powertools' own 415 outside the surface's format: the route's validation names the body."""
+    checked = json_request(_event(None, content_type="text/plain"))
+    assert checked["headers"] == {"content-type": "application/json"}
+    assert json_request(_event(None, method="GET", content_type="text/plain"))["headers"] == {
+        "Content-Type": "text/plain"
+    }
 
 
 def test_bodies_over_one_mebibyte_are_refused():
@@ -67,3 +96,52 @@ def test_each_surface_renders_the_same_error_in_its_own_format():
     }
     assert jobmojito.SURFACE.validation_status == 422
     assert relay.SURFACE.validation_status == xobin.SURFACE.validation_status == 400
+
+
+def test_a_request_keeps_its_own_caller_while_another_is_authenticated_on_the_same_resolver(monkeypatch):
+    """Two organizations on one resolver at once: the route still sees its own caller (issue 14, item 7).
+
+    Request A's route waits until request B, on another thread, has been authenticated (and so has
+    replaced whatever the resolver holds), then reads the tenant.
+    """
+    monkeypatch.setattr(resolver_module.ratelimits, "count", lambda *_a, **_k: Allowance(100, 1, 0, 0.0))
+    app = relay.resolver(relay.Access.member)
+    b_authenticated, seen = threading.Event(), {}
+    checked = resolver_module.json_request
+
+    def signal_b(event):
+        if event["requestContext"]["authorizer"]["lambda"]["organization_id"] == "org_b":
+            b_authenticated.set()
+        return checked(event)
+
+    monkeypatch.setattr(resolver_module, "json_request", signal_b)
+
+    @app.get("/api/whoami")
+    def whoami():
+        first = app.tenant
+        if first == "org_a":
+            assert b_authenticated.wait(5)
+        seen[first] = app.tenant
+        return {}
+
+    def call(org):
+        event = {
+            "version": "2.0",
+            "routeKey": "GET /api/whoami",
+            "rawPath": "/api/whoami",
+            "rawQueryString": "",
+            "headers": {},
+            "requestContext": {
+                "http": {"method": "GET", "path": "/api/whoami", "sourceIp": "192.0.2.1"},
+                "authorizer": {"lambda": {"kind": "api_key", "organization_id": org, "role": "member"}},
+                "stage": "$default",
+            },
+            "isBase64Encoded": False,
+        }
+        return app.resolve(event, None)["statusCode"]
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(call, "org_a")
+        second = pool.submit(call, "org_b")
+        assert (first.result(10), second.result(10)) == (200, 200)
+    assert seen == {"org_a": "org_a", "org_b": "org_b"}

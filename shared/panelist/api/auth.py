@@ -35,6 +35,7 @@ class Principal:
     plan: str = ""
     parent_id: str = ""
     rate_limit_per_hour: int = 0  # the organization's own limit (enterprise); 0: its plan's
+    expires_at: int = 0  # an access token's `exp` (Unix seconds); 0: the credential does not expire
 
     @property
     def is_platform_admin(self) -> bool:
@@ -65,7 +66,7 @@ def credential(headers: dict[str, str]) -> str:
     return value.strip()
 
 
-def _principal_for_key(organization_id: str, key_id: str, role: str, kind: str) -> Principal:
+def _principal_for_key(organization_id: str, key_id: str, role: str, kind: str, expires_at: int = 0) -> Principal:
     try:
         org = get_organization(organization_id)
     except NotFound:
@@ -78,6 +79,7 @@ def _principal_for_key(organization_id: str, key_id: str, role: str, kind: str) 
         plan=org.plan.value,
         parent_id=org.parent_id or "",
         rate_limit_per_hour=org.rate_limit_per_hour or 0,
+        expires_at=expires_at,
     )
 
 
@@ -95,7 +97,7 @@ def authenticate(secret: str) -> Principal:
             raise AuthFailure("Invalid access token") from None
         if key.get("revoked_at"):
             raise AuthFailure("Access token revoked: its API key was revoked")
-        return _principal_for_key(claims["org"], claims["sub"], key["role"], "access_token")
+        return _principal_for_key(claims["org"], claims["sub"], key["role"], "access_token", int(claims["exp"]))
     admin_key = platform_admin_key()
     if admin_key and hmac.compare_digest(secret.encode(), admin_key.encode()):
         return Principal(kind=PLATFORM_ADMIN)
@@ -134,11 +136,14 @@ def authorize(event: dict[str, Any]) -> dict[str, Any]:
     if cached and cached[0] > time.monotonic():
         return {"isAuthorized": True, "context": cached[1]}
     try:
-        context: dict[str, Any] = asdict(authenticate(secret))
+        principal = authenticate(secret)
     except AuthFailure as exc:
         return {"isAuthorized": True, "context": {"error": str(exc)}}
-    ttl = get_settings().auth_cache_seconds
-    if ttl:
+    context: dict[str, Any] = asdict(principal)
+    ttl = float(get_settings().auth_cache_seconds)
+    if principal.expires_at:  # a verdict never outlives the token it is about
+        ttl = min(ttl, principal.expires_at - time.time())
+    if ttl > 0:
         if len(_cache) >= _CACHE_LIMIT:
             _cache.clear()
         _cache[cache_key] = (time.monotonic() + ttl, context)
@@ -150,8 +155,15 @@ def principal_from_context(context: dict[str, Any] | None) -> Principal:
     context = context or {}
     if context.get("error") or not context.get("kind"):
         raise Unauthorized(context.get("error") or "Missing credentials")
-    fields = {k: str(context.get(k) or "") for k in Principal.__dataclass_fields__ if k != "rate_limit_per_hour"}
-    return Principal(**fields, rate_limit_per_hour=int(context.get("rate_limit_per_hour") or 0))
+    numbers = {"rate_limit_per_hour", "expires_at"}
+    fields: dict[str, Any] = {
+        k: int(context.get(k) or 0) if k in numbers else str(context.get(k) or "")
+        for k in Principal.__dataclass_fields__
+    }
+    principal = Principal(**fields)
+    if principal.expires_at and time.time() >= principal.expires_at:  # also when a cache kept the verdict
+        raise Unauthorized("Access token expired")
+    return principal
 
 
 def issue_access_token(principal: Principal, expires_in: int) -> AccessTokenOut:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -109,22 +110,33 @@ def validation_error(exc: RequestValidationError, status: int) -> PanelistError:
     return kind(message, field=field, expected=_expected(error))
 
 
+def request_body(event: Mapping[str, Any]) -> bytes:
+    """The request's body exactly as API Gateway delivered it (decoded from base64 when it says so); b"" if none."""
+    body = event.get("body")
+    if not body:
+        return b""
+    return base64.b64decode(body) if event.get("isBase64Encoded") else str(body).encode()
+
+
 def json_request(event: Mapping[str, Any]) -> Mapping[str, Any]:
     """The event with its body checked, before any route runs: at most 1 MiB, and a JSON object.
 
     Bodies of POST, PUT and PATCH are JSON whatever Content-Type says (`curl -d` sends a form type),
     so the event is handed on decoded and marked as JSON.
     """
-    body = event.get("body")
-    if not body:
-        return event
-    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+    json_method = event.get("requestContext", {}).get("http", {}).get("method", "") in _JSON_METHODS
+    headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
+    as_json = {**headers, "content-type": "application/json"}
+    raw = request_body(event)
+    if not raw:  # validation then names the missing body in the surface's format, whatever the type said
+        return {**event, "headers": as_json} if json_method else event
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"Request body is larger than {MAX_BODY_BYTES // 1024} KiB", field="body")
-    if event.get("requestContext", {}).get("http", {}).get("method", "") not in _JSON_METHODS:
+    if not json_method:
         return event
     try:
-        parsed = json.loads(raw)
+        # UTF-8 text, as RFC 8259 requires: a byte order mark or another encoding is refused, not guessed.
+        parsed = json.loads(raw.decode("utf-8"))
     except ValueError as exc:
         raise BadRequest(f"Request body is not valid JSON: {exc}", field="body", expected="a JSON object") from None
     except RecursionError:  # json.loads recurses once per nesting level: thousands deep exhaust the stack
@@ -133,13 +145,7 @@ def json_request(event: Mapping[str, Any]) -> Mapping[str, Any]:
         raise BadRequest(
             f"Request body must be a JSON object, not {type(parsed).__name__}", field="body", expected="a JSON object"
         )
-    headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
-    return {
-        **event,
-        "body": raw.decode(),
-        "isBase64Encoded": False,
-        "headers": {**headers, "content-type": "application/json"},
-    }
+    return {**event, "body": raw.decode(), "isBase64Encoded": False, "headers": as_json}
 
 
 def source_ip(event: Mapping[str, Any]) -> str:
@@ -169,7 +175,9 @@ class PanelistResolver(APIGatewayHttpResolver):
         super().__init__(enable_validation=True)
         self.surface = surface
         self.access = access
-        self._principal: Principal | None = None
+        # Per request, not per resolver: a resolver is module state, shared by every request one process runs.
+        self._principal: ContextVar[Principal | None] = ContextVar(f"principal_{id(self)}", default=None)
+        self._received: ContextVar[Mapping[str, Any] | None] = ContextVar(f"received_{id(self)}", default=None)
         self.exception_handler(PanelistError)(self.error_response)
         self.exception_handler([ClientError, GetParameterError])(self._aws_error)
         self.exception_handler(RequestValidationError)(
@@ -179,8 +187,15 @@ class PanelistResolver(APIGatewayHttpResolver):
 
     @property
     def principal(self) -> Principal:
-        assert self._principal is not None, "public routes have no principal"
-        return self._principal
+        principal = self._principal.get()
+        assert principal is not None, "public routes have no principal"
+        return principal
+
+    @property
+    def raw_body(self) -> bytes:
+        """This request's body exactly as API Gateway delivered it, for a signature made over its bytes
+        (`current_event.body` is the text `json_request` decoded it to)."""
+        return request_body(self._received.get() or {})
 
     @property
     def tenant(self) -> str:
@@ -236,7 +251,8 @@ class PanelistResolver(APIGatewayHttpResolver):
             allowance = ratelimits.count(self._caller(event), source_ip(event), page=self.access is Access.public)
             if allowance.exceeded:
                 raise ratelimits.refusal(allowance)
-            self._principal = self._authenticate(event)
+            self._principal.set(self._authenticate(event))
+            self._received.set(event)
             event = json_request(event)
         except (PanelistError, ClientError, GetParameterError) as exc:
             error = exc if isinstance(exc, PanelistError) else missing_permission(exc)
