@@ -44,7 +44,8 @@ def test_the_seed_examples_answer_in_the_seeds_shapes_and_events_reach_a_subscri
     assert (invites["sent"], invites["failed"]) == (2, 0)
 
     def invitations() -> list[dict]:  # the mail goes through a queue: it arrives shortly after the answer
-        messages = client.request("GET", "/_panelist/mail").json["messages"]
+        admin = {"Authorization": f"Bearer {served['platform_admin_key']}"}  # the control plane's credential
+        messages = client.request("GET", "/_panelist/mail", headers=admin).json["messages"]
         mailed = [m for m in messages if m["destinations"]["ToAddresses"][0] in emails["emails"]]
         return mailed if len(mailed) == 2 else []
 

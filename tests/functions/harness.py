@@ -26,6 +26,7 @@ from panelist.api import auth
 from panelist.core import aws, signing
 from panelist.core.settings import get_settings
 from panelist.models.organizations import ApiKeyCreate, OrganizationCreate, Plan, Role
+from panelist.webhooks import delivery
 from panelist_local import iam, moto_patches
 from panelist_local.emulator import (
     MOTO_CONFIG,
@@ -41,6 +42,7 @@ from panelist_local.template import Template
 
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM_ADMIN_KEY = "platform-admin-test-key-0123456789"
+STRIPE_WEBHOOK_SECRET = "whsec_test_0123456789abcdefghijklmnopqrstuv"
 
 
 class LambdaContext:
@@ -104,10 +106,11 @@ class EmulatedStack:
     def __init__(self, template: Template) -> None:
         self.template = template
         self.roles = iam.Roles.from_template(template)  # each function runs under its own role, as deployed
-        # Known values, put back before each test: a signing key ring, and the platform-admin key.
+        # Known values, put back before each test: a signing key ring, the platform-admin key, the Stripe secret.
         self.secret_values = {
             "Secret": signing.new_secret_value(),
             "AdminKeySecret": json.dumps({"platform_admin_key": PLATFORM_ADMIN_KEY}),
+            "StripeWebhookSecret": json.dumps({"webhook_secret": STRIPE_WEBHOOK_SECRET}),
         }
         self.provisioned = Provisioned()
         self._functions = False
@@ -172,7 +175,8 @@ def make_tenant(name: str, plan: Plan = Plan.professional) -> Tenant:
 
 
 def queued_webhooks(queue_url: str) -> list[dict]:
-    """Every message on the queue (received with visibility 0, so they stay there)."""
+    """Every message on the queue (received with visibility 0, so they stay there), each with the payload it
+    refers to (kept in the table: `panelist.webhooks.delivery`) as `payload`."""
     sqs = boto3.client("sqs")
     seen: dict[str, dict] = {}
     while True:
@@ -181,7 +185,8 @@ def queued_webhooks(queue_url: str) -> list[dict]:
         ).get("Messages", [])
         fresh = [m for m in batch if m["MessageId"] not in seen]
         if not fresh:
-            return [json.loads(m["Body"]) for m in seen.values()]
+            bodies = [json.loads(m["Body"]) for m in seen.values()]
+            return [{**body, "payload": delivery.payload_of(body)} for body in bodies]
         seen.update((m["MessageId"], m) for m in fresh)
 
 

@@ -343,3 +343,108 @@ def test_the_sample_event_runs(queues, monkeypatch):
     event = copy.deepcopy(sample_event("deliver_webhooks"))
     result = invoke("deliver_webhooks", event)
     assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+
+
+# ------------------------------------------------------------------ payloads kept in the table (issue 14, item 2)
+
+SESSION_EVENT = {
+    "type": "session.completed",
+    "timestamp": "2026-01-05T10:00:00Z",
+    "data": {
+        "id": "ses-1",
+        "participant_email": "ada.okafor@example.com",
+        "candidate_id": "cand-1",
+        "invite_id": "inv-1",
+        "campaign_id": None,
+    },
+}
+
+
+def test_the_message_only_refers_to_the_payload_kept_in_the_table(queues):
+    webhook_id = delivery.enqueue(ORG, "https://hooks.example.com/x", "session.completed", SESSION_EVENT)
+
+    [message] = _receive(queues["webhooks.fifo"])
+    body = json.loads(message["Body"])
+    assert set(body) == {"id", "organization_id", "url", "type", "created_at"}
+    assert "ada.okafor" not in message["Body"]
+    assert body["id"] == webhook_id
+    assert delivery.payload_of(body) == SESSION_EVENT
+    kept = storage.table().get(storage.org_pk(ORG), f"WEBHOOK#{webhook_id}#PAYLOAD")
+    assert kept["subjects"] == ["candidate:cand-1", "invite:inv-1", "session:ses-1"]
+    assert kept["ttl"] > int(delivery.now().timestamp()) + 18 * 86400  # outlives the queue and the DLQ
+
+
+def test_subjects_are_every_candidate_session_and_invite_a_payload_names():
+    assert delivery.subjects("session.started", SESSION_EVENT) == ["candidate:cand-1", "invite:inv-1", "session:ses-1"]
+    opened = {"type": "invite.opened", "data": {"id": "inv-2", "email": "a@example.com", "campaign_id": "c"}}
+    assert delivery.subjects("invite.opened", opened) == ["invite:inv-2"]
+    nested = {"data": {"results": [{"session_id": "s1"}, {"candidate_id": "c1"}]}}
+    assert delivery.subjects("campaign.completed", nested) == ["candidate:c1", "session:s1"]
+    assert delivery.subjects("interview.completed", PAYLOAD) == []
+
+
+def test_a_repeated_enqueue_keeps_the_first_payload(queues):
+    first = delivery.enqueue(ORG, "https://hooks.example.com/x", "interview.completed", PAYLOAD, idempotency_key="k")
+    again = delivery.enqueue(
+        ORG, "https://hooks.example.com/x", "interview.completed", {**PAYLOAD, "status": "x"}, idempotency_key="k"
+    )
+    assert again == first
+    [message] = _receive(queues["webhooks.fifo"])  # SQS deduplicated the second
+    assert delivery.payload_of(json.loads(message["Body"])) == PAYLOAD
+
+
+def test_a_webhook_whose_candidate_was_erased_is_not_sent_and_recorded_so(queues, receiver):
+    webhook_id = delivery.enqueue(ORG, f"{receiver.url}/hook", "session.completed", SESSION_EVENT)
+    assert delivery.erase_about(ORG, ["candidate:someone-else"], at=delivery.now()) == 0
+    assert delivery.erase_about(ORG, ["candidate:cand-1", "session:ses-1"], at=delivery.now()) == 1
+
+    messages, failed = _run(queues)
+
+    assert len(messages) == 1
+    assert not failed  # dropped: not retried, never parked in the dead-letter queue
+    assert receiver.requests == []
+    assert _receive(queues["webhooks.fifo"]) == []
+    [attempt] = _attempts(webhook_id)
+    assert (attempt["outcome"], attempt["error"]) == ("erased", "not sent: the data of a candidate it names was erased")
+    kept = storage.table().get(storage.org_pk(ORG), f"WEBHOOK#{webhook_id}#PAYLOAD")
+    assert "body" not in kept
+    assert "ada.okafor" not in json.dumps(kept)
+
+
+def test_a_payload_no_longer_kept_is_not_sent_and_recorded_so(queues, receiver):
+    webhook_id = delivery.enqueue(ORG, f"{receiver.url}/hook", "interview.completed", PAYLOAD)
+    boto3.client("dynamodb").delete_item(  # the table's TTL removed it (a message redriven a month later)
+        TableName=get_settings().table,
+        Key={"PK": {"S": storage.org_pk(ORG)}, "SK": {"S": f"WEBHOOK#{webhook_id}#PAYLOAD"}},
+    )
+
+    _, failed = _run(queues)
+
+    assert not failed
+    assert receiver.requests == []
+    [attempt] = _attempts(webhook_id)
+    assert (attempt["outcome"], attempt["error"]) == ("expired", "not sent: its payload is no longer kept")
+
+
+def test_a_message_queued_with_its_payload_inline_before_the_upgrade_is_delivered(queues, receiver):
+    """Messages queued by the previous version carry the payload itself: still sent exactly, and signed."""
+    body = {
+        "id": "msg_0123456789abcdef0123456789abcdef",
+        "organization_id": ORG,
+        "url": f"{receiver.url}/hook",
+        "type": "interview.completed",
+        "payload": PAYLOAD,
+        "created_at": "2026-01-05T10:00:00.000Z",
+    }
+    boto3.client("sqs").send_message(
+        QueueUrl=queues["webhooks.fifo"], MessageBody=json.dumps(body), MessageGroupId="g", MessageDeduplicationId="d"
+    )
+
+    _, failed = _run(queues)
+
+    assert not failed
+    [(_, headers, sent)] = receiver.requests
+    assert sent == json.dumps(PAYLOAD, separators=(",", ":"), ensure_ascii=False).encode()
+    assert verify(get_signing_secrets(ORG), headers, sent) == PAYLOAD
+    assert headers["webhook-id"] == body["id"]
+    assert _attempts(body["id"])[0]["outcome"] == "delivered"

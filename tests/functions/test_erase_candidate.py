@@ -5,21 +5,33 @@ from __future__ import annotations
 import base64
 import io
 import json
+from contextlib import suppress
+from urllib.parse import urlparse
 
 import boto3
 import pytest
+import requests
 from pypdf import PdfReader
+from pypdf.errors import PyPdfError
 
 from panelist.candidates import erasure, store
-from panelist.candidates.campaigns import create_invites, get_invite_by_token
-from panelist.candidates.store import get_candidate
+from panelist.candidates.campaigns import create_invites, get_invite_by_token, open_invite
+from panelist.candidates.store import get_candidate, save_candidate
 from panelist.core.settings import get_settings
+from panelist.core.storage import org_pk, table
+from panelist.interviews.store import get_interview
 from panelist.models.campaigns import InviteRequest
 from panelist.models.reports import DEFAULT_FEATURES
+from panelist.models.webhooks import WebhookEndpointCreate
 from panelist.reports import shares
 from panelist.reports.pipeline import CACHE_PREFIX, report_pdf
 from panelist.reports.result import load_result, result_html
+from panelist.sessions import lifecycle
+from panelist.sessions.flow import upload_prefix
 from panelist.sessions.store import candidate_session_ids, get_session
+from panelist.webhooks import delivery
+from panelist.webhooks.endpoints import create_endpoint
+from panelist_local import iam
 from tests.functions.reports_data import make_interview, make_result
 from tests.functions.test_session_pdf import _get_pdf
 from tests.functions.test_tenant_isolation import _campaign_of
@@ -69,6 +81,8 @@ def erasable(api, tenant_a):
     report_pdf(tenant_a.id, [load_result(tenant_a.id, session.id)], DEFAULT_FEATURES, base_url=BASE)
     export = f"exports/sessions/{tenant_a.id}/{session.id}/x/report-{session.number}.pdf"
     boto3.client("s3").put_object(Bucket=get_settings().bucket, Key=export, Body=b"%PDF-")
+    unattached = f"{upload_prefix(tenant_a.id, session.id)}audio-x.webm"  # uploaded, never attached
+    boto3.client("s3").put_object(Bucket=get_settings().bucket, Key=unattached, Body=b"Hello Ada")
     share = shares.create_share(tenant_a.id, session.number, 1.0, base_url=BASE)
     request = InviteRequest(emails=[candidate.email.upper()], send_email=False)  # the same address, other case
     invite = create_invites(tenant_a.id, _campaign_of(tenant_a), request, base_url=BASE)[0][0]
@@ -83,6 +97,7 @@ def test_erasure_leaves_no_object_and_no_personal_data(api, tenant_a, erasable):
     mine = {k for k in before if f"/{session.candidate_id}/" in k or f"/{session.id}/" in k}
     assert any(k.startswith(CACHE_PREFIX) for k in mine)
     assert any(k.startswith("exports/") for k in mine)
+    assert any(k.startswith("uploads/") for k in mine)
     assert any("cover-letter" in k for k in mine)
     assert any(k.endswith(".wav") for k in mine)
     assert any(name in json.dumps(_items()) for name in pii)
@@ -246,3 +261,166 @@ def test_the_bucket_keeps_versions_and_erasure_deletes_every_one(api, tenant_a, 
     assert not left, left
     # What it counts is the objects that were there (current versions), not their versions.
     assert reply.body["files_deleted"] == len({v["Key"] for v in mine if v.get("IsLatest") and "Size" in v})
+
+
+# ------------------------------------------------------------------ nothing left anywhere (issue 14, item 2)
+
+PHONE = "+1 555 0142 7788"  # the demo gives every candidate the same phone: this one is Ada's alone
+
+
+def _export(api, tenant, ids: list[str], **options):
+    body = {"interview_result_ids": ids} if len(ids) > 1 else {"interview_result_id": ids[0]}
+    reply = api("export_report", body={**body, "export_type": "pdf", **options}, headers=tenant.as_member())
+    assert reply.status == 200, reply.body
+    url = reply.body["pdf_export_url"]
+    return url, urlparse(url).path.lstrip("/").removeprefix(f"{get_settings().bucket}/")
+
+
+def _readable(data: bytes) -> str:
+    """What an object says: a PDF's text (its streams are compressed), else its bytes; lower-cased, one space."""
+    text = data.decode("latin-1")
+    if data.startswith(b"%PDF-"):
+        with suppress(PyPdfError):  # a stand-in "%PDF-" body, not a document
+            text += " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    return " ".join(text.lower().split())
+
+
+@pytest.fixture
+def earlier_versions(emulated) -> set[str]:
+    """The versions earlier tests left in the bucket (emptying it between tests leaves them): not this test's."""
+    return {version["VersionId"] for version in _versions()}
+
+
+def _every_version(earlier: set[str]) -> dict[str, str]:
+    """Every version of every object in the bucket but the `earlier` ones, by "key@version", readable."""
+    s3, bucket = boto3.client("s3"), get_settings().bucket
+    found = {}
+    for version in _versions():
+        if "Size" not in version or version["VersionId"] in earlier:
+            continue  # a delete marker holds nothing
+        body = s3.get_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])["Body"].read()
+        found[f"{version['Key']}@{version['VersionId']}"] = _readable(body)
+    return found
+
+
+def _table_text() -> str:
+    """Every string in every item of the table (a Scan), lower-cased: what a JSON dump would escape, as it is."""
+
+    def strings(value) -> list[str]:
+        if isinstance(value, dict):
+            return [s for inner in value.values() for s in strings(inner)]
+        if isinstance(value, list):
+            return [s for inner in value for s in strings(inner)]
+        return [value] if isinstance(value, str) else []
+
+    return "\n".join(strings(_items())).lower()
+
+
+def _messages(queue_url: str) -> list[dict]:
+    """Every message on a queue, as received (with visibility 0, so they stay there)."""
+    sqs, seen = boto3.client("sqs"), {}
+    while True:
+        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+        fresh = [m for m in batch.get("Messages", []) if m["MessageId"] not in seen]
+        if not fresh:
+            return list(seen.values())
+        seen.update((m["MessageId"], m) for m in fresh)
+
+
+def _dead_letter(queue_url: str, dlq_url: str, webhook_id: str) -> None:
+    """Park one webhook in the dead-letter queue, as SQS does after the last attempt: its body, unchanged."""
+    sqs = boto3.client("sqs")
+    [message] = [m for m in _messages(queue_url) if json.loads(m["Body"])["id"] == webhook_id]
+    sqs.send_message(
+        QueueUrl=dlq_url, MessageBody=message["Body"], MessageGroupId="g", MessageDeduplicationId=webhook_id
+    )
+    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_after_erasure_no_object_message_or_item_holds_the_candidates_data(
+    api, stack, earlier_versions, tenant_a, erasable, queue
+):
+    """Every place a candidate's data is written: the bucket (every version, exports kept or not, a report
+    combined with another candidate), the webhook queue and its dead-letter queue, and the whole table."""
+    session, _, invite = erasable
+    ada = get_candidate(tenant_a.id, session.candidate_id)
+    save_candidate(ada.model_copy(update={"phone": PHONE}))
+    grace = make_result(
+        tenant_a.id,
+        name="Grace Hopper",
+        interview=get_interview(tenant_a.id, session.interview_id),
+        strength="moderate",
+    )
+    ada_texts = {a.text for a in session.answers} | {t.text for t in session.turns if t.speaker == "participant"}
+    grace_texts = {a.text for a in get_session(tenant_a.id, grace.id).answers}
+    assert ada_texts.isdisjoint(grace_texts)
+    pii = [v.lower() for v in ("Ada Okafor", ada.email, PHONE, ada.linkedin_url or "", *ada_texts) if v]
+
+    kept_url, kept = _export(api, tenant_a, [session.id], store_file=True)
+    expiring_url, expiring = _export(api, tenant_a, [session.id])
+    combined_url, combined = _export(api, tenant_a, [grace.id, session.id], store_file=True)
+    _, graces = _export(api, tenant_a, [grace.id], store_file=True)
+    assert kept.startswith(f"reports/exports/{tenant_a.id}/")
+    assert expiring.startswith(f"exports/reports/{tenant_a.id}/")
+    for url in (kept_url, expiring_url, combined_url):
+        assert requests.get(url, timeout=10).status_code == 200
+    assert "ada okafor" in _readable(
+        boto3.client("s3").get_object(Bucket=get_settings().bucket, Key=combined)["Body"].read()
+    )
+
+    create_endpoint(tenant_a.id, WebhookEndpointCreate(url="https://hooks.example.com/erasure"))
+    open_invite(invite.token)  # invite.opened, naming the address: stays queued
+    lifecycle._publish(get_session(tenant_a.id, session.id), "session.completed")  # names the candidate
+    lifecycle._publish(get_session(tenant_a.id, grace.id), "session.completed")
+    dlq = boto3.client("sqs").get_queue_url(QueueName="panelist-test-webhooks-dlq.fifo")["QueueUrl"]
+    [completed] = [
+        json.loads(m["Body"])["id"]
+        for m in _messages(queue)
+        if json.loads(m["Body"])["type"] == "session.completed"
+        and ada.email in json.dumps(delivery.payload_of(json.loads(m["Body"])))
+    ]
+    _dead_letter(queue, dlq, completed)
+    bodies = [json.loads(m["Body"]) for m in _messages(queue) + _messages(dlq)]
+    assert len(bodies) == 3
+    assert any(ada.email.lower() in json.dumps(delivery.payload_of(b)).lower() for b in bodies)
+    assert [json.loads(m["Body"])["id"] for m in _messages(dlq)] == [completed]
+    table_text = _table_text()
+    assert all(value in table_text for value in pii)  # the checks below can see each of them
+    assert all(value in " ".join(_every_version(earlier_versions).values()) for value in pii[:3])
+
+    reply = _erase(api, tenant_a, session.candidate_id)
+
+    assert reply.status == 200, reply.body
+    objects = _every_version(earlier_versions)
+    for where, text in objects.items():
+        for value in pii:
+            assert value not in text, (where, value)
+    keys = {where.split("@")[0] for where in objects}
+    assert not {kept, expiring, combined} & keys  # the combined report went whole, with Grace's part of it
+    assert graces in keys  # Grace's own export stays
+    for url in (kept_url, expiring_url, combined_url):  # the links handed out fail as S3 fails a missing key
+        gone = requests.get(url, timeout=10)
+        assert gone.status_code == 404
+        assert b"NoSuchKey" in gone.content
+    left = _messages(queue) + _messages(dlq)
+    assert len(left) == 3  # queue messages cannot be deleted: they hold no personal data
+    for message in left:
+        for value in pii:
+            assert value not in message["Body"].lower(), value
+    payloads = {json.loads(m["Body"])["id"]: delivery.payload_of(json.loads(m["Body"])) for m in left}
+    assert payloads[completed] is None
+    assert sorted(p["type"] for p in payloads.values() if p) == ["session.completed"]  # Grace's
+    table_text = _table_text()
+    for value in pii:
+        assert value not in table_text, value
+    assert "grace hopper" in table_text
+
+    # The parked webhook, redriven and delivered: not sent, recorded as erased.
+    with iam.acting_as(stack.role("deliver_webhooks")):
+        delivery.deliver(json.loads(next(m["Body"] for m in _messages(dlq))), 9)
+    [attempt] = table().query(org_pk(tenant_a.id), prefix=f"WEBHOOK#{completed}#ATTEMPT#").items
+    assert (attempt["outcome"], attempt["attempt"]) == ("erased", 9)
+    assert "erased" in attempt["error"]
+    record = erasure.get_erasure(tenant_a.id, session.candidate_id)
+    assert record is not None
+    assert (record.exports_deleted, record.webhooks_erased) == (3, 2)

@@ -3,6 +3,8 @@ import json
 import boto3
 import pytest
 
+from tests.functions.harness import queued_webhooks
+
 SEED_REQUEST = {
     "job_role": "Senior Python Developer",
     "job_description": "We are looking for a Senior Python Developer with 5+ years of experience in Django, Flask, "
@@ -27,10 +29,10 @@ def test_the_seed_example_is_accepted_with_202_and_a_job(api, tenant_a):
 def test_the_pending_status_is_sent_to_the_notification_url(api, tenant_a):
     job_id = api("generate_interview", body=SEED_REQUEST, headers=tenant_a.as_member()).body["job_id"]
     queue = boto3.client("sqs").get_queue_url(QueueName="panelist-test-webhooks.fifo")["QueueUrl"]
-    messages = boto3.client("sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
-    assert len(messages) == 1
-    assert job_id in messages[0]["Body"]
-    assert "pending" in messages[0]["Body"]
+    [message] = queued_webhooks(queue)
+    assert message["url"] == SEED_REQUEST["notification_url"]
+    assert message["payload"]["job_id"] == job_id
+    assert message["payload"]["status"] == "pending"
 
 
 @pytest.mark.parametrize(

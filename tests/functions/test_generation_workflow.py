@@ -6,6 +6,7 @@ import boto3
 import pytest
 
 from panelist.interviews import ai, generation
+from panelist.webhooks import delivery
 from tests.functions.harness import ROOT, make_tenant
 from tests.functions.test_generate_interview import SEED_REQUEST
 from tests.local.support import poll
@@ -46,7 +47,7 @@ def _webhook_statuses(expected: int) -> list[str]:
 
     def enough() -> bool:
         messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
-        statuses.extend(json.loads(m["Body"])["payload"]["status"] for m in messages)
+        statuses.extend(delivery.payload_of(json.loads(m["Body"]))["status"] for m in messages)
         for m in messages:
             sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
         return len(statuses) >= expected

@@ -6,11 +6,16 @@ through the sessions that used them and through the index `invite_ops` writes un
 address (`ORG#<org>#INVITEE#<sha256>` / `INVITE#<id>`).
 
 Erased: every object in the bucket, with every version of it (files, session and answer recordings, intro
-videos, uploads under the session's folder, large exports of its sessions, cached report parts); in the
-table the profile's name and email become "erased" and its phone, LinkedIn, address and files go; a session
+videos, uploads under the session's folder and its unattached uploads, large exports of its sessions, cached
+report parts, and every stored report export that holds one of its sessions, found through the index
+`reports.store.record_export` writes: a combined report goes whole, whichever of its candidates is erased); in
+the table the profile's name and email become "erased" and its phone, LinkedIn, address and files go; a session
 keeps its facts (status, times, scores, buckets, speech figures, counters, list keys) so lists, stats and
-billing stay as they were, but loses every text (turns, answers, analysis summaries and reasons, the assessment) and its
-recording keys; an invite's address becomes "erased". Reports then show "Erased candidate".
+billing stay as they were, but loses every text (turns, answers, analysis summaries and reasons, the assessment)
+and its recording keys; an invite's address becomes "erased"; every kept webhook payload that names the
+candidate, one of its sessions or invites loses its body, so a message still queued for it (or parked in the
+dead-letter queue, which cannot be edited) is not sent (`webhooks.delivery.erase_about`). Reports then show
+"Erased candidate".
 
 The erasure is recorded in `ERASURE#<candidate id>`: when, by which key, and how much was erased, never
 the data itself. The profile and the record are written last, together: an erasure cut short is simply
@@ -31,9 +36,13 @@ from panelist.core.errors import NotFound
 from panelist.core.settings import get_settings
 from panelist.models.common import Entity, Output, Timestamp, now
 from panelist.models.sessions import Session
+from panelist.reports import store as reports_store
 from panelist.reports.pipeline import CACHE_PREFIX, forget
+from panelist.reports.store import StoredExport
 from panelist.sessions import store as sessions_store
+from panelist.sessions.flow import upload_prefix
 from panelist.sessions.store import candidate_session_ids, get_session
+from panelist.webhooks import delivery
 
 
 class Erasure(Entity):
@@ -46,6 +55,8 @@ class Erasure(Entity):
     invites: int
     files_deleted: int
     reports_deleted: int
+    exports_deleted: int = 0  # recorded since stored exports are erased too
+    webhooks_erased: int = 0  # recorded since webhook payloads are kept in the table
     requested_by: dict[str, str]
 
 
@@ -78,14 +89,24 @@ def erase_candidate(organization_id: str, candidate_id: str, principal: Principa
     files = _erase_objects(*_places(organization_id, candidate_id, candidate.files, sessions))
     reports = sum(forget(organization_id, session.id) for session in sessions)  # after the texts went
     _erase_objects(f"{CACHE_PREFIX}{organization_id}/{session.id}/" for session in sessions)  # the parts' versions
+    exports = _erase_exports(organization_id, sessions)
+    erased_at = candidate.erased_at or now()
+    about = [
+        delivery.subject("candidate", candidate_id),
+        *(delivery.subject("session", session.id) for session in sessions),
+        *(delivery.subject("invite", invite_id) for invite_id in invite_ids),
+    ]
+    webhooks = delivery.erase_about(organization_id, about, at=erased_at)
     erasure = Erasure(
         candidate_id=candidate_id,
         organization_id=organization_id,
-        erased_at=candidate.erased_at or now(),
+        erased_at=erased_at,
         sessions=len(sessions),
         invites=len(invite_ids),
-        files_deleted=files + reports,
+        files_deleted=files + reports + exports,
         reports_deleted=reports,
+        exports_deleted=exports,
+        webhooks_erased=webhooks,
         requested_by={"kind": principal.kind, "key_id": principal.key_id, "role": principal.role},
     )
     store.record_erasure(organization_id, candidate_id, erasure.model_dump(mode="json"))
@@ -189,9 +210,28 @@ def _places(
         named |= {answer.audio_key for answer in session.answers if answer.audio_key}
         prefixes.append(f"orgs/{organization_id}/sessions/{session.id}/")
         prefixes.append(f"exports/sessions/{organization_id}/{session.id}/")  # reports.exports.export_key
+        prefixes.append(upload_prefix(organization_id, session.id))
     own = f"orgs/{organization_id}/"
     outside = {key for key in named if key.startswith(own) and ".." not in key}
     return prefixes, {key for key in outside if not key.startswith(tuple(prefixes))}
+
+
+def _export_folders(organization_id: str) -> tuple[str, ...]:
+    """Where `/job-interview-pdf` stores the organization's PDFs (kept, and emptied by the lifecycle)."""
+    return (f"reports/exports/{organization_id}/", f"exports/reports/{organization_id}/")
+
+
+def _erase_exports(organization_id: str, sessions: list[Session]) -> int:
+    """Delete every version of each stored export holding one of the sessions, then its index; how many files.
+
+    An export combining sessions of several candidates goes whole: it holds this candidate's data too.
+    """
+    found = {e.export_id: e for session in sessions for e in reports_store.exports_of(organization_id, session.id)}
+    exports: list[StoredExport] = list(found.values())
+    keys = {e.key for e in exports if e.key.startswith(_export_folders(organization_id)) and ".." not in e.key}
+    deleted = _erase_objects((), keys)
+    reports_store.forget_exports(exports)
+    return deleted
 
 
 def _versions(prefix: str, *, exact: bool = False) -> tuple[list[dict[str, str]], set[str]]:

@@ -52,15 +52,22 @@ def file_key(organization_id: str, candidate_id: str, name: str) -> str:
 # ------------------------------------------------------------------ candidates
 
 
+def _candidate_item(candidate: Candidate) -> Item:
+    return {
+        "PK": org_pk(candidate.organization_id),
+        "SK": PREFIX + candidate.id,
+        "type": "Candidate",
+        **candidate.model_dump(mode="json"),
+    }
+
+
 def save_candidate(candidate: Candidate) -> None:
-    table().put(
-        {
-            "PK": org_pk(candidate.organization_id),
-            "SK": PREFIX + candidate.id,
-            "type": "Candidate",
-            **candidate.model_dump(mode="json"),
-        }
-    )
+    table().put(_candidate_item(candidate))
+
+
+def new_candidate_op(candidate: Candidate) -> Item:
+    """Store a new profile in the caller's transaction (that of the session it starts), never over another."""
+    return put_op(_candidate_item(candidate), unique=True)
 
 
 def get_candidate(organization_id: str, candidate_id: str) -> Candidate:

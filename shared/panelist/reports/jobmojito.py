@@ -11,6 +11,7 @@ from panelist.core.settings import get_settings
 from panelist.models.common import new_id, now
 from panelist.models.exports import HtmlExportOut, JsonExportOut, PdfExportOut, ReportExportRequest
 from panelist.models.reports import ExportType
+from panelist.reports import store
 from panelist.reports.pipeline import (
     charge_translations,
     common_language,
@@ -21,6 +22,7 @@ from panelist.reports.pipeline import (
 from panelist.reports.result import combined_html, json_result, overview_table_html, result_document
 
 LINK_LIFETIME = timedelta(hours=1)
+EXPIRING_FOLDER_DAYS = 7  # the bucket's lifecycle empties exports/ after this long (template.yaml)
 MAX_INLINE_BYTES = 5 * 1024 * 1024  # an HTML or JSON export travels in the response (Lambda's limit is 6 MB)
 
 
@@ -53,7 +55,8 @@ def export_report(
     charge = charge_translations(organization_id, sources, language)  # before any work is done
     if request.export_type is ExportType.pdf:
         pdf = report_pdf(organization_id, sources, features, base_url=base_url, charge=charge)
-        return _stored_pdf(organization_id, pdf, sources[0].session.number, len(sources), keep=request.store_file)
+        session_ids = [source.session.id for source in sources]
+        return _stored_pdf(organization_id, pdf, session_ids, sources[0].session.number, keep=request.store_file)
     parts = parts_for(organization_id, sources, language, charge)
     report_language = language or common_language(sources)
     if request.export_type is ExportType.html:
@@ -91,15 +94,23 @@ def _fits(out: HtmlExportOut | JsonExportOut) -> HtmlExportOut | JsonExportOut:
     return out
 
 
-def _stored_pdf(organization_id: str, pdf: bytes, number: int, count: int, *, keep: bool) -> PdfExportOut:
+def _stored_pdf(organization_id: str, pdf: bytes, session_ids: list[str], number: int, *, keep: bool) -> PdfExportOut:
     """The PDF in the bucket and a presigned GET valid for LINK_LIFETIME.
 
     store_file keeps it under reports/exports/ (the organization's files, kept until deleted); otherwise
-    it goes to exports/, which the bucket's lifecycle empties after 7 days.
+    it goes to exports/, which the bucket's lifecycle empties after 7 days. Either way it is indexed under
+    each session it holds first (`reports.store.record_export`): erasing any of its candidates deletes it.
     """
+    count = len(session_ids)
     filename = f"report-{number}.pdf" if count == 1 else f"report-{count}-results.pdf"
     folder = "reports/exports" if keep else "exports/reports"
-    key = f"{folder}/{organization_id}/{new_id()}/{filename}"
+    export_id, made = new_id(), now()
+    key = f"{folder}/{organization_id}/{export_id}/{filename}"
+    store.record_export(
+        store.StoredExport(organization_id, export_id, key, tuple(session_ids)),
+        created_at=made,
+        expires_at=None if keep else made + timedelta(days=EXPIRING_FOLDER_DAYS),
+    )
     disposition = f'inline; filename="{filename}"'
     s3, bucket = aws.client("s3"), get_settings().bucket
     s3.put_object(Bucket=bucket, Key=key, Body=pdf, ContentType="application/pdf", ContentDisposition=disposition)

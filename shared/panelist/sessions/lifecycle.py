@@ -6,15 +6,20 @@ composed into one transaction per change. Events are published and work is queue
 
 from __future__ import annotations
 
+import random
+import time
 from datetime import datetime
+
+from botocore.exceptions import ClientError
 
 from panelist.billing import credits
 from panelist.candidates import store as candidates
 from panelist.core.background import request_render
-from panelist.core.errors import Conflict, Gone, NotFound
+from panelist.core.errors import Conflict, Gone, NotFound, ServiceUnavailable
 from panelist.core.storage import ConditionFailed, Item
 from panelist.models.billing import ChargeKind
 from panelist.models.campaigns import InviteStatus
+from panelist.models.candidates import Candidate
 from panelist.models.common import now
 from panelist.models.sessions import Session, SessionStatus, SessionSummary
 from panelist.sessions import store
@@ -47,23 +52,29 @@ def _publish(session: Session, event: str) -> None:
     endpoints.publish(session.organization_id, event, data, idempotency_key=f"{event}:{session.id}")
 
 
-def save_new_session(session: Session) -> Session:
+def save_new_session(session: Session, *, new_candidate: Candidate | None = None) -> Session:
     """Store a new session under the next `response_id`, with every counter it counts in.
 
     A session of a campaign counts as started there (and as completed when it already is); one from
     an invite uses the invite up: an expired invite is Gone, a used one a Conflict. A session starting
-    in progress needs a balance that covers its first minute (PaymentRequired otherwise).
+    in progress needs a balance that covers its first minute (PaymentRequired otherwise). `new_candidate`,
+    the session's candidate not stored yet, is stored in the same transaction: a start refused (a
+    concurrent start took the invite first) leaves no profile behind.
     """
     if session.status is SessionStatus.in_progress:
         credits.ensure_session_can_start(session.organization_id)
     completed = session.status is SessionStatus.completed
     ops = []
+    if new_candidate is not None:
+        if new_candidate.id != session.candidate_id:
+            raise ValueError("the new candidate is not the session's")
+        ops.append(candidates.new_candidate_op(new_candidate))
     if session.campaign_id:
         ops.append(_campaign_op(session, ("started", "completed") if completed else ("started",)))
     if session.invite_id:
         ops.append(_invite_op(session, InviteStatus.completed if completed else InviteStatus.started, starting=True))
     try:
-        session = store.insert_session(session, ops)
+        session = _insert(session, ops)
     except ConditionFailed:
         if session.invite_id:
             _refuse_invite(session)
@@ -73,6 +84,23 @@ def save_new_session(session: Session) -> Session:
     elif session.status is SessionStatus.completed:
         request_render(session.organization_id, session.id)
     return session
+
+
+CONFLICT_ATTEMPTS = 4  # DynamoDB cancels transactions on one item (an invite, a counter) at the same instant
+
+
+def _insert(session: Session, ops: list[Item]) -> Session:
+    """`store.insert_session`, tried again after a TransactionConflict: the condition that lost the race (the
+    invite used) then fails as such. Still conflicting after CONFLICT_ATTEMPTS: ServiceUnavailable."""
+    for attempt in range(CONFLICT_ATTEMPTS):
+        try:
+            return store.insert_session(session, ops)
+        except ClientError as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if "TransactionConflict" not in reasons:
+                raise
+            time.sleep(random.uniform(0.01, 0.05 * (attempt + 1)))  # noqa: S311 - jitter, not secrets
+    raise ServiceUnavailable("too many interviews are starting at this moment; please try again")
 
 
 def _refuse_invite(session: Session) -> None:

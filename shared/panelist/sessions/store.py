@@ -310,6 +310,25 @@ def add_integrity_signals(session: Session, tab_switches: int, pastes: int) -> N
     )
 
 
+def count_upload(session: Session, limit: int) -> int:
+    """Count one more upload of an in-progress session while it has fewer than `limit`; how many it has now.
+
+    One conditional write on the session item (its `uploads` attribute, outside the model): ConditionFailed
+    at the limit, or once the session ended.
+    """
+    item = table().update(
+        org_pk(session.organization_id),
+        PREFIX + session.id,
+        "ADD uploads :one",
+        condition="#status = :active AND (attribute_not_exists(uploads) OR uploads < :limit)",
+        names={"#status": "status"},
+        one=1,
+        limit=limit,
+        active=SessionStatus.in_progress.value,
+    )
+    return int(item["uploads"])
+
+
 def active_sk(session_id: str, activity: datetime) -> str:
     return f"{times.sortable(activity)}#{session_id}"
 

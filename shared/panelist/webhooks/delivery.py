@@ -1,11 +1,19 @@
 """Outbound webhooks: queued, signed per Standard Webhooks, retried with backoff, every attempt recorded.
 
-`enqueue` puts one message on the webhook queue. DeliverWebhooksFunction hands each message to
-`handle_record`, which vets the URL again (the host is resolved and the connection pinned to the
-vetted address), POSTs exactly the payload, and records the attempt under the organization. A failure
-that may pass (network, timeout, 408, 429, 3xx, 5xx) delays the message with exponential backoff and
-full jitter and leaves it on the queue; after MAX_ATTEMPTS receives SQS moves it to the dead-letter
-queue. A refused URL or another 4xx is permanent: recorded, not retried.
+`enqueue` keeps the payload in the table and puts one message on the webhook queue that only refers to it
+(id, organization, URL, event type, time): a payload can hold a candidate's personal data, and a queue
+message, in the queue or in its dead-letter queue, can be neither edited nor deleted by an erasure. The
+payload item (`WEBHOOK#<id>#PAYLOAD`, kept PAYLOAD_RETENTION) is indexed under every candidate, session
+and invite it names (`subjects`); erasing a candidate drops the bodies of those (`erase_about`), and a
+message whose payload was erased is not sent: its attempt is recorded as `erased`. A message queued
+before payloads were kept carries its payload inline and is delivered as it is.
+
+DeliverWebhooksFunction hands each message to `handle_record`, which vets the URL again (the host is
+resolved and the connection pinned to the vetted address), POSTs exactly the payload, and records the
+attempt under the organization. A failure that may pass (network, timeout, 408, 429, 3xx, 5xx) delays
+the message with exponential backoff and full jitter and leaves it on the queue; after MAX_ATTEMPTS
+receives SQS moves it to the dead-letter queue. A refused URL or another 4xx is permanent: recorded,
+not retried; so is a payload no longer kept (`expired`) or erased.
 
 Signatures (https://www.standardwebhooks.com): `webhook-signature` is a space-separated list of
 `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">`, one per secret of the
@@ -22,7 +30,7 @@ import json
 import random
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from secrets import token_bytes
 from typing import Any
@@ -49,6 +57,9 @@ BACKOFF_CAP_SECONDS = 15 * 60
 CONNECT_TIMEOUT = 3.0
 TOTAL_TIMEOUT = 10.0
 ATTEMPT_RETENTION = timedelta(days=30)
+# A message lives 4 days in WebhookQueue, then up to 14 in its dead-letter queue (a FIFO queue's clock starts
+# again there), and 4 more if it is redriven: the payload outlives every message that refers to it.
+PAYLOAD_RETENTION = timedelta(days=30)
 USER_AGENT = "Panelist-Webhooks/1"
 TOLERANCE_SECONDS = 300
 
@@ -68,7 +79,10 @@ class InvalidSignature(Exception):
 
 
 class QueuedWebhook(BaseModel):
-    """The body of a webhook queue message."""
+    """The body of a webhook queue message: a reference to the payload kept in the table.
+
+    `payload` is inline only in messages queued before payloads were kept (they are still delivered).
+    """
 
     model_config = ConfigDict(extra="ignore")
 
@@ -76,7 +90,7 @@ class QueuedWebhook(BaseModel):
     organization_id: str = Field(min_length=1)
     url: str = Field(min_length=1)
     type: str = Field(pattern=r"^[A-Za-z0-9._:-]{1,128}$")  # sent as the webhook-event header
-    payload: dict[str, Any]
+    payload: dict[str, Any] | None = None
     created_at: datetime
 
 
@@ -180,6 +194,49 @@ def message_id(organization_id: str, idempotency_key: str | None = None) -> str:
     return f"msg_{uuid.uuid5(_IDEMPOTENCY_NAMESPACE, name).hex}"
 
 
+# Fields that name what a payload is about, wherever they are in it; and the events `<resource>.<change>`
+# whose `data.id` is that resource's id.
+_SUBJECT_FIELDS = {"candidate_id": "candidate", "session_id": "session", "invite_id": "invite"}
+_EVENT_RESOURCES = {"session": "session", "invite": "invite"}
+
+
+def subject(kind: str, resource_id: str) -> str:
+    """How a payload's index names a candidate, session or invite: `candidate:<id>`."""
+    return f"{kind}:{resource_id}"
+
+
+def subjects(event_type: str, payload: Mapping[str, Any]) -> list[str]:
+    """Every candidate, session and invite the payload names (see `_SUBJECT_FIELDS`), sorted.
+
+    Read from the payload itself, so an event that starts naming a candidate is indexed without its
+    publisher having to say so.
+    """
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, Mapping):
+            for key, inner in value.items():
+                if key in _SUBJECT_FIELDS and isinstance(inner, str) and inner:
+                    found.add(subject(_SUBJECT_FIELDS[key], inner))
+                else:
+                    walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    walk(payload)
+    resource = _EVENT_RESOURCES.get(event_type.split(".", 1)[0])
+    data = payload.get("data")
+    if resource and isinstance(data, Mapping) and isinstance(data.get("id"), str) and data["id"]:
+        found.add(subject(resource, data["id"]))
+    return sorted(found)
+
+
+def _json_body(payload: Mapping[str, Any]) -> str:
+    """The exact JSON a receiver gets (and the signature covers)."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
 def enqueue(
     organization_id: str,
     url: str,
@@ -190,9 +247,10 @@ def enqueue(
 ) -> str:
     """Queue one webhook; its id (the `webhook-id` receivers deduplicate on).
 
-    The receiver gets exactly `payload` as JSON. The same `idempotency_key` gives the same id, so a
-    retried caller's duplicate is recognisable. `url` gets the checks that need no DNS (BadRequest on
-    field "url"); delivery vets it fully.
+    The receiver gets exactly `payload` as JSON. It is kept in the table (first, so a message never
+    refers to nothing) and the message only refers to it. The same `idempotency_key` gives the same id,
+    so a retried caller's duplicate is recognisable (and the payload first kept for it is the one sent).
+    `url` gets the checks that need no DNS (BadRequest on field "url"); delivery vets it fully.
     """
     settings = get_settings()
     if not settings.webhook_queue_url:
@@ -203,12 +261,19 @@ def enqueue(
         organization_id=organization_id,
         url=url,
         type=event_type,
-        payload=payload,
         created_at=now(),
+    )
+    store.save_payload(
+        organization_id,
+        message.id,
+        _json_body(payload),
+        subjects(event_type, payload),
+        at=message.created_at,
+        expires=message.created_at + PAYLOAD_RETENTION,
     )
     aws.client("sqs").send_message(
         QueueUrl=settings.webhook_queue_url,
-        MessageBody=message.model_dump_json(),
+        MessageBody=message.model_dump_json(exclude={"payload"}),
         # One group per destination keeps its webhooks in order without one slow receiver holding up others.
         MessageGroupId=hashlib.sha256(f"{organization_id}\n{url}".encode()).hexdigest(),
         MessageDeduplicationId=message.id,
@@ -251,14 +316,58 @@ def _permanent(status: int) -> bool:
     return 400 <= status < 500 and status not in (408, 429)
 
 
+def _kept_body(message: QueuedWebhook) -> tuple[bytes | None, str]:
+    """The bytes to send, or None and why not: `erased` (its candidate's data) or `expired` (not kept)."""
+    if message.payload is not None:  # queued before payloads were kept
+        return _json_body(message.payload).encode(), ""
+    item = store.get_payload(message.organization_id, message.id)
+    if item is None:
+        return None, "expired"
+    if "body" not in item:
+        return None, "erased"
+    return str(item["body"]).encode(), ""
+
+
+_NOT_SENT = {
+    "erased": "not sent: the data of a candidate it names was erased",
+    "expired": "not sent: its payload is no longer kept",
+}
+
+
+def payload_of(message_body: Mapping[str, Any]) -> Any:
+    """The payload a queued message carries or refers to; None once erased or no longer kept."""
+    body, _ = _kept_body(QueuedWebhook.model_validate(message_body))
+    return json.loads(body) if body is not None else None
+
+
+def erase_about(organization_id: str, about: Iterable[str], *, at: datetime) -> int:
+    """Drop the body of every kept webhook whose payload names one of the subjects `about`; how many.
+
+    A message still queued for one of them (or parked in the dead-letter queue) is then not sent.
+    """
+    ids = {webhook_id for one in about for webhook_id in store.webhooks_about(organization_id, one)}
+    return sum(store.erase_payload(organization_id, webhook_id, at) for webhook_id in sorted(ids))
+
+
 def deliver(message_body: Mapping[str, Any], receive_count: int) -> None:
     """One delivery attempt of a queued webhook (`receive_count` is its attempt number), recorded.
 
-    Returns when delivered or permanently refused; raises DeliveryFailed when it should be retried.
+    Returns when delivered or permanently refused, or when its payload was erased or is no longer kept
+    (not sent: recorded as such); raises DeliveryFailed when it should be retried.
     """
     message = QueuedWebhook.model_validate(message_body)
     attempt = max(receive_count, 1)
     started, clock = now(), time.monotonic()
+    try:
+        body, why_not = _kept_body(message)
+    except ClientError as exc:  # the table did not answer: like a network error, tried again later
+        logger.exception("could not read the webhook payload", webhook_id=message.id)
+        unread = f"the payload could not be read: {exc.response.get('Error', {}).get('Code', 'error')}"
+        _record(message, attempt, started, "exhausted" if attempt >= MAX_ATTEMPTS else "retrying", error=unread)
+        raise DeliveryFailed(f"attempt {attempt} failed: {unread}", retry_in=backoff(attempt)) from None
+    if body is None:
+        _record(message, attempt, started, why_not, error=_NOT_SENT[why_not])
+        return
     status: int | None = None
     error: str | None = None
     retry_after: int | None = None
@@ -270,7 +379,6 @@ def deliver(message_body: Mapping[str, Any], receive_count: int) -> None:
         _record(message, attempt, started, "refused", error=exc.message)
         return
     else:
-        body = json.dumps(message.payload, separators=(",", ":"), ensure_ascii=False).encode()
         headers = signed_headers(
             get_signing_secrets(message.organization_id), message.id, int(time.time()), body, message.type
         )

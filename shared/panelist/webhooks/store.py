@@ -1,8 +1,12 @@
 """The only writer of the webhooks items: endpoints (`WEBHOOKENDPOINT#`, their URL lookups `WEBHOOKURL#` and
-counter), the organization's signing secret (`WEBHOOKSECRET`) and delivery attempts (`WEBHOOK#<id>#ATTEMPT#`)."""
+counter), the organization's signing secret (`WEBHOOKSECRET`), delivery attempts (`WEBHOOK#<id>#ATTEMPT#`),
+queued webhooks' payloads (`WEBHOOK#<id>#PAYLOAD`) and their index by what they are about
+(`WEBHOOKABOUT#<subject>#<id>`, a subject being `candidate:<id>`, `session:<id>` or `invite:<id>`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +18,8 @@ PREFIX = "WEBHOOKENDPOINT#"
 URL_PREFIX = "WEBHOOKURL#"
 COUNTER = "WEBHOOKENDPOINTS"
 SECRET_SK = "WEBHOOKSECRET"  # noqa: S105 - a sort key
+ABOUT_PREFIX = "WEBHOOKABOUT#"
+TRANSACTION_ITEMS = 100
 MAX_ENDPOINTS = 20
 
 
@@ -130,3 +136,82 @@ def record_attempt(organization_id: str, webhook_id: str, attempt: int, expires:
             **fields,
         }
     )
+
+
+# ------------------------------------------------------------------ payloads
+
+
+def _payload_sk(webhook_id: str) -> str:
+    return f"WEBHOOK#{webhook_id}#PAYLOAD"
+
+
+def _about_sk(subject: str, webhook_id: str) -> str:
+    return f"{ABOUT_PREFIX}{subject}#{webhook_id}"
+
+
+def save_payload(
+    organization_id: str, webhook_id: str, body: str, subjects: Sequence[str], *, at: datetime, expires: datetime
+) -> None:
+    """Keep a webhook's body (the exact JSON sent) until `expires`, indexed under each subject it names.
+
+    The first body saved under an id stays (a repeated enqueue is the same webhook, as SQS deduplicates it):
+    its index entries are written with it, in one transaction, or before it when there are too many for one.
+    """
+    pk, ttl = org_pk(organization_id), int(expires.timestamp())
+    index = [
+        put_op(
+            {"PK": pk, "SK": _about_sk(s, webhook_id), "type": "WebhookSubject", "webhook_id": webhook_id, "ttl": ttl}
+        )
+        for s in dict.fromkeys(subjects)
+    ]
+    payload = put_op(
+        {
+            "PK": pk,
+            "SK": _payload_sk(webhook_id),
+            "type": "WebhookPayload",
+            "webhook_id": webhook_id,
+            "body": body,
+            "subjects": list(dict.fromkeys(subjects)),
+            "created_at": at.isoformat(),
+            "ttl": ttl,
+        },
+        unique=True,
+    )
+    ops = [*index, payload]
+    chunks = [ops[start : start + TRANSACTION_ITEMS] for start in range(0, len(ops), TRANSACTION_ITEMS)]
+    for chunk in chunks[:-1]:
+        table().transact(*chunk)
+    with suppress(ConditionFailed):  # saved by an earlier enqueue of the same webhook, which indexed it
+        table().transact(*chunks[-1])
+
+
+def get_payload(organization_id: str, webhook_id: str) -> Item | None:
+    """A webhook's payload item: `body`, or `erased_at` once its subject was erased; None when not kept."""
+    return table().get(org_pk(organization_id), _payload_sk(webhook_id))
+
+
+def webhooks_about(organization_id: str, subject: str) -> list[str]:
+    """The ids of the kept webhooks whose payload names `subject` (one Query, paged)."""
+    ids: list[str] = []
+    partition, cursor = org_pk(organization_id), None
+    while True:
+        page = table().query(partition, prefix=f"{ABOUT_PREFIX}{subject}#", limit=100, cursor=cursor)
+        ids += [str(item["webhook_id"]) for item in page.items]
+        if not (cursor := page.cursor):
+            return ids
+
+
+def erase_payload(organization_id: str, webhook_id: str, at: datetime) -> bool:
+    """Drop a webhook's body and mark it erased (kept so delivery knows why); False when it is not kept."""
+    try:
+        table().update(
+            org_pk(organization_id),
+            _payload_sk(webhook_id),
+            "REMOVE #body SET erased_at = if_not_exists(erased_at, :at)",
+            condition="attribute_exists(PK)",
+            names={"#body": "body"},
+            at=at.isoformat(),
+        )
+    except ConditionFailed:
+        return False
+    return True
