@@ -43,6 +43,7 @@ CREDIT_CHANGERS = {
     "InterviewSessionFunction",  # a session completed past its time limit when its page is opened
     "ExportReportFunction",  # translated results
     "CreateTopupFunction",
+    "StripeWebhookFunction",  # a verified Stripe payment's top-up
     "ResetMonthlyCreditsFunction",
     "GetBillingUsageFunction",  # reading the ledger writes what is queued to it first (changes.catch_up)
 }
@@ -320,6 +321,26 @@ def test_the_bucket_is_versioned_and_old_versions_expire(deployed):
     for rule in rules:
         if "ExpirationInDays" in rule:  # what expires leaves a noncurrent version: it goes too
             assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] <= 7, rule["Id"]
+
+
+def test_unattached_uploads_expire_and_browsers_may_post_them(deployed):
+    from panelist.sessions.flow import UPLOAD_PREFIX
+
+    props = deployed.resolve(deployed.body["Resources"]["Bucket"]["Properties"])
+    (rule,) = [r for r in props["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == UPLOAD_PREFIX]
+    assert rule["Status"] == "Enabled"
+    assert rule["ExpirationInDays"] <= 2, "an upload nobody attached is kept no more than a day or two"
+    assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] <= 2, "the versioned bucket keeps its copy too"
+    (cors,) = props["CorsConfiguration"]["CorsRules"]
+    assert cors["AllowedMethods"] == ["POST"], "presigned POSTs (browser-based uploads), nothing else"
+    signers = [
+        name
+        for name, role in _of_type(deployed, "AWS::IAM::Role").items()
+        for statement in _statements(deployed, role)
+        if "s3:PutObject" in _listed(statement["Action"])
+        and any(r.split("/", 1)[-1].startswith(UPLOAD_PREFIX) for r in _listed(statement["Resource"]))
+    ]
+    assert signers == ["CreateInterviewUploadFunctionRole"], "only the upload function signs uploads"
 
 
 def test_a_new_account_can_create_every_function(deployed):

@@ -1,9 +1,11 @@
 """A real browser (Debian's headless Chromium, driven by Playwright) takes a whole interview on `panelist serve --demo`.
 
 It opens the demo invite whose candidate is unknown, is refused without consent, starts, uploads a résumé
-through the page's presigned PUT, answers every question (and any follow-up) in a phone-sized window,
-reloads mid-way, and ends on the thank-you page; then the recruiter's result page opens in a desktop
-window. Screenshots of every step are kept under tests/e2e/artifacts/ (gitignored).
+through the page's presigned POST, records one answer (Chromium's fake microphone), answers every question
+(and any follow-up) in a phone-sized window, reloads mid-way, and ends on the thank-you page; then the
+recruiter's result page opens in a desktop window. Chromium enforces each page's Content-Security-Policy:
+the test fails on any violation it reports. Screenshots of every step are kept under tests/e2e/artifacts/
+(gitignored).
 """
 
 from __future__ import annotations
@@ -23,8 +25,15 @@ LAUNCH_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--use-fake-device-for-media-stream",  # a microphone that plays a tone
 ]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "permissions": ["microphone"],
+}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 THIN, FULL = "Yes.", "I would measure first with a profiler, fix the slowest path, then measure again to confirm it."
 
@@ -58,6 +67,27 @@ def _result_url(client, served, key: dict[str, str], session_id: str, response_i
     return next(v for v in share.json.values() if isinstance(v, str) and v.startswith("http"))
 
 
+def _csp_violations(page) -> list[str]:
+    """What Chromium reports blocking on `page` under its Content-Security-Policy, as it happens."""
+    found: list[str] = []
+    page.on("console", lambda m: found.append(m.text) if "Content Security Policy" in m.text else None)
+    return found
+
+
+def _record(page, console: list[str]) -> None:
+    """Record a second of the fake microphone: uploaded straight to the bucket, its key sent with the answer."""
+    record = page.locator("#record")
+    record.click()
+    page.wait_for_timeout(1000)
+    record.click()
+    page.wait_for_function(
+        "() => !['Recording…', 'Saving your recording…'].includes(document.getElementById('audio-status').textContent)"
+    )
+    status = page.locator("#audio-status").inner_text()
+    assert status == "Recording saved. It is sent with your answer.", (status, console)
+    assert page.locator("#audio-key").input_value().startswith("uploads/")
+
+
 def test_a_candidate_takes_a_whole_interview_in_chromium(browser, client, served, tmp_path):
     base, key = served["base_url"], {"Authorization": f"Bearer {served['demo']['admin_key']}"}
     token = served["demo"]["ids"]["invite_tokens"][-1]  # Sam Lee's invite: no candidate profile yet
@@ -67,6 +97,7 @@ def test_a_candidate_takes_a_whole_interview_in_chromium(browser, client, served
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     console: list[str] = []  # the page's console, shown when an upload fails
     page.on("console", lambda message: console.append(message.text))
+    violations = _csp_violations(page)
 
     page.goto(f"{base}/interview/{token}")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Your interview for")
@@ -86,11 +117,11 @@ def test_a_candidate_takes_a_whole_interview_in_chromium(browser, client, served
     page.get_by_label("Résumé (PDF, at most 5 MB)").set_input_files(str(pdf))
     page.get_by_role("button", name="Upload résumé").click()
     status = page.locator("#resume-status")
-    page.wait_for_function("!document.getElementById('resume-status').textContent.startsWith('Uploading')")
+    page.wait_for_function("() => !document.getElementById('resume-status').textContent.startsWith('Uploading')")
     assert status.inner_text() == "Résumé attached. Thank you.", (status.inner_text(), console)
     _shot(page, "03-first-question-phone")
 
-    answered, follow_ups, reloaded = 0, 0, False
+    answered, follow_ups, reloaded, recorded = 0, 0, False, False
     while page.locator("#answer").count():
         progress = page.locator("#progress-label").inner_text()
         prompt = page.locator(".prompt").inner_text()
@@ -105,14 +136,20 @@ def test_a_candidate_takes_a_whole_interview_in_chromium(browser, client, served
         box = page.get_by_label("Your answer")
         box.fill(THIN if answered == 0 else FULL)
         box.dispatch_event("paste")  # an integrity signal the page reports
+        if answered == 2:
+            _record(page, console)
+            recorded = True
         page.get_by_role("button", name="Submit answer").click()
         page.wait_for_load_state()
+        assert not page.locator("#answer-problem").count(), page.locator("#answer-problem").inner_text()
         answered += 1
         assert answered < 20, "the interview never ended"
     assert page.get_by_role("heading", level=1).inner_text() == "Thank you!"
     _shot(page, "05-thank-you-phone")
     assert follow_ups <= 5
     assert not errors, errors
+    assert not violations, violations
+    assert recorded, "one answer was recorded"
 
     page.goto(session_url)  # the session page after completion stays the thank-you page
     assert page.get_by_role("heading", level=1).inner_text() == "Thank you!"
@@ -128,6 +165,7 @@ def test_a_candidate_takes_a_whole_interview_in_chromium(browser, client, served
 
     desktop = browser.new_context(**DESKTOP)
     result = desktop.new_page()
+    violations = _csp_violations(result)
     reply = result.goto(_result_url(client, served, key, session["id"], session["response_id"]))
     assert reply is not None
     assert reply.status == 200
@@ -137,4 +175,5 @@ def test_a_candidate_takes_a_whole_interview_in_chromium(browser, client, served
     if "Tab switches" in content:  # the recruiter's page shows the integrity signals the candidate's page sent
         assert re.search(rf"Tab switches:\s*0\b.*Pastes:\s*{answered}\b", content, re.S), "integrity signals"
     _shot(result, "06-recruiter-result-desktop")
+    assert not violations, violations
     desktop.close()

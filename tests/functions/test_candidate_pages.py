@@ -14,6 +14,7 @@ from panelist.models.sessions import SessionStatus
 from panelist.sessions import candidate_pages
 from panelist.sessions.store import candidate_session_ids, get_session, session_item
 from panelist_local import demo
+from tests.functions.csp import assert_strict_csp
 from tests.functions.reports_data import make_interview, make_result
 
 FUNCTIONS = {
@@ -91,6 +92,7 @@ def _html(reply) -> str:
     assert reply.headers["Content-Type"].startswith("text/html")
     assert reply.headers["Cache-Control"] == "no-store"
     assert "noindex" in reply.headers["X-Robots-Tag"]
+    assert_strict_csp(reply)
     return reply.body
 
 
@@ -293,6 +295,7 @@ def test_a_forged_or_tampered_token_is_a_403_page(api, tenant_a, world, kind):
         reply = open_url(api, _with_token(link, bad))
         assert reply.status == 403, (bad, reply.body)
         assert "This link is not valid" in reply.body
+        assert_strict_csp(reply)
     parts = urlsplit(link)
     reply = open_url(api, parts._replace(query="").geturl())
     assert reply.status == 403, "no token at all"

@@ -131,7 +131,7 @@ def test_mail_only_from_the_configured_sender(stack, emulated):
 def test_a_function_without_s3_list_sees_a_missing_object_as_403(stack, emulated):
     s3 = aws.client("s3")
     with iam.acting_as(stack.role("attach_resume")), pytest.raises(ClientError) as refused:
-        s3.head_object(Bucket=get_settings().bucket, Key="orgs/none/resume-missing.pdf")
+        s3.head_object(Bucket=get_settings().bucket, Key="uploads/none/none/resume-missing.pdf")
     assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import boto3
 import jwt
 import pytest
-import requests
+from botocore.exceptions import ClientError
 
 from panelist.billing import credits
+from panelist.candidates import store as candidates_store
+from panelist.candidates.campaigns import get_invite_by_token
 from panelist.candidates.store import get_candidate, invite_ops, save_new_campaign
-from panelist.core import signing
+from panelist.core import signing, storage
+from panelist.core.errors import Conflict, PanelistError
 from panelist.core.settings import get_settings
-from panelist.core.storage import table
+from panelist.core.storage import org_pk, table
 from panelist.interviews import ai
 from panelist.interviews.store import save_new_interview
 from panelist.models.campaigns import Campaign, Invite
@@ -24,10 +29,11 @@ from panelist.models.common import new_id, now
 from panelist.models.interviews import Interview
 from panelist.models.sessions import SessionStatus
 from panelist.models.webhooks import WebhookEndpointCreate
-from panelist.sessions import flow, pages
+from panelist.sessions import flow, lifecycle, pages
 from panelist.sessions import store as sessions_store
 from panelist.sessions.store import get_session
 from panelist.webhooks.endpoints import create_endpoint
+from panelist_local import iam
 from tests.functions.harness import ROOT, invoke, queued_webhooks, sample_event
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
@@ -114,6 +120,10 @@ def _json(api, function: str, token: str, action: str, body: dict):
     return api(function, path=f"/interview/session/{token}/{action}", path_params={"session_token": token}, body=body)
 
 
+def _without_nonce(html: str) -> str:
+    return re.sub(r' nonce="[^"]+"', "", html)
+
+
 def _session_of(token: str):
     claims = jwt.decode(token, options={"verify_signature": False})
     return get_session(claims["org"], claims["ses"])
@@ -189,6 +199,110 @@ def test_starting_twice_is_refused_and_the_invite_link_leads_back(api, setup, fo
     assert _session_of(resumed).id == _session_of(token).id
 
 
+def _profiles(org_id: str) -> list[dict]:
+    return table().query(org_pk(org_id), prefix=candidates_store.PREFIX, limit=100).items
+
+
+def _sessions(org_id: str) -> list[dict]:
+    return table().query(org_pk(org_id), prefix=sessions_store.PREFIX, limit=100).items
+
+
+def test_concurrent_starts_of_one_invite_leave_one_candidate_and_one_session(stack, setup, follow_ups):
+    """Eight tabs (or retries) submit the start form of an invite that names no candidate yet at the same moment
+    (the domain call, on threads under the function's role: the local gateway runs route handlers one at a
+    time): one starts the interview, the others are told the invite is used (409), and no candidate profile is
+    left without its session."""
+    tenant, _, invite = setup
+    racers = 8
+    barrier = threading.Barrier(racers)
+
+    def start(n: int):
+        with iam.acting_as(stack.role("start_interview")):
+            barrier.wait()
+            try:
+                return flow.start_from_invite(invite.token, {"consent": "on", "name": f"Sam Lee {n}"})
+            except PanelistError as exc:
+                return exc
+
+    with ThreadPoolExecutor(max_workers=racers) as pool:
+        outcomes = list(pool.map(start, range(racers)))
+
+    [started] = [o for o in outcomes if isinstance(o, flow.Started)]
+    refused = [o for o in outcomes if not isinstance(o, flow.Started)]
+    assert [(type(o), o.status, o.message) for o in refused] == [
+        (Conflict, 409, "the invite has already been used for a session")
+    ] * (racers - 1)
+    [profile] = _profiles(tenant.id)
+    assert [item["id"] for item in _sessions(tenant.id)] == [started.session.id]
+    assert profile["id"] == started.session.candidate_id
+    assert profile["name"].startswith("Sam Lee ")
+    assert get_invite_by_token(tenant.id, invite.token).candidate_id == started.session.candidate_id
+
+
+def _conflicting(monkeypatch, before_raising=lambda: None, *, times: int) -> None:
+    """The next `times` transactions that use an invite are cancelled as DynamoDB cancels one that met a
+    concurrent transaction on one of its items (TransactionConflict), after `before_raising` ran."""
+    real, left = storage.Table.transact, [times]
+
+    def transact(self, *ops):
+        if left[0] and any(
+            str(op.get("Update", {}).get("Key", {}).get("SK", {}).get("S")).startswith("INVITE#") for op in ops
+        ):
+            left[0] -= 1
+            before_raising()
+            reasons = [{"Code": "TransactionConflict" if "Update" in op else "None"} for op in ops]
+            error = {
+                "Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+                "CancellationReasons": reasons,
+            }
+            raise ClientError(error, "TransactWriteItems")
+        return real(self, *ops)
+
+    monkeypatch.setattr(storage.Table, "transact", transact)
+
+
+def test_a_start_cancelled_by_a_concurrent_one_is_told_the_invite_is_used(api, setup, follow_ups, monkeypatch):
+    tenant, _, invite = setup
+    won = []
+    _conflicting(
+        monkeypatch, lambda: won.append(flow.start_from_invite(invite.token, {"consent": "on", "name": "A"})), times=1
+    )
+
+    reply = _start(api, invite.token, {"consent": "on", "name": "B"})
+
+    assert reply.status == 409
+    assert "already been used" in reply.body
+    [profile] = _profiles(tenant.id)
+    assert profile["name"] == "A"
+    assert [item["id"] for item in _sessions(tenant.id)] == [won[0].session.id]
+
+
+def test_a_start_that_keeps_meeting_concurrent_transactions_is_a_503_and_stores_nothing(
+    api, setup, follow_ups, monkeypatch
+):
+    tenant, _, invite = setup
+    _conflicting(monkeypatch, times=lifecycle.CONFLICT_ATTEMPTS)
+
+    reply = _start(api, invite.token, {"consent": "on", "name": "Sam Lee"})
+
+    assert reply.status == 503
+    assert "try again" in reply.body
+    assert (_profiles(tenant.id), _sessions(tenant.id)) == ([], [])
+    assert _token(_start(api, invite.token, {"consent": "on", "name": "Sam Lee"}))  # the next try starts it
+
+
+def test_a_refused_start_stores_no_candidate(api, setup, follow_ups):
+    tenant, _, invite = setup
+    balance = credits.get_credits(tenant.id).total
+    credits.charge(tenant.id, balance, kind=credits.ChargeKind.session, reference="drain", description="drain")
+
+    assert _start(api, invite.token, {"consent": "on", "name": "Sam Lee"}).status == 402
+
+    assert _profiles(tenant.id) == []
+    assert _sessions(tenant.id) == []
+    assert get_invite_by_token(tenant.id, invite.token).candidate_id is None
+
+
 # ------------------------------------------------------------------ the interview
 
 
@@ -254,7 +368,8 @@ def test_a_whole_interview_in_order_with_one_follow_up_for_a_thin_answer(api, se
 def test_a_reload_shows_the_same_question_and_a_double_submit_records_one_answer(api, setup, follow_ups):
     _, _, invite = setup
     token = _token(_start(api, invite.token, {"consent": "on", "name": "Sam Lee"}))
-    assert _page(api, token).body == _page(api, token).body
+    first, reloaded = _page(api, token), _page(api, token)
+    assert _without_nonce(first.body) == _without_nonce(reloaded.body)  # the nonce is drawn for each response
     fields = _fields(_page(api, token).body)
     assert _answer(api, token, "A full answer with enough words in it.", fields).status == 303
     again = _answer(api, token, "A full answer with enough words in it.", fields)
@@ -338,51 +453,7 @@ def test_a_token_naming_another_organizations_session_finds_nothing(api, setup, 
     assert _page(api, foreign).status == 404
 
 
-# ------------------------------------------------------------------ uploads and signals
-
-
-def test_uploads_are_presigned_puts_that_need_their_content_type(api, setup, follow_ups):
-    tenant, _, invite = setup
-    token = _token(_start(api, invite.token, {"consent": "on", "name": "Sam Lee"}))
-    audio = _json(
-        api, "create_interview_upload", token, "uploads", {"kind": "audio", "content_type": "audio/webm;codecs=opus"}
-    )
-    assert audio.status == 201
-    assert audio.body["headers"] == {"Content-Type": "audio/webm"}
-    put = requests.put(audio.body["url"], data=b"webm-bytes", headers=audio.body["headers"], timeout=10)
-    assert put.status_code == 200
-    stored = boto3.client("s3").head_object(Bucket=get_settings().bucket, Key=audio.body["key"])
-    assert stored["ContentType"] == "audio/webm"
-    assert _answer(api, token, "", audio_key=audio.body["key"]).status == 303
-    assert _session_of(token).answers[0].audio_key == audio.body["key"]
-
-    refused = _json(api, "create_interview_upload", token, "uploads", {"kind": "audio", "content_type": "video/mp4"})
-    assert refused.status == 400
-    assert _json(api, "create_interview_upload", token, "uploads", {"kind": "exe", "content_type": "x"}).status == 400
-
-    resume = _json(
-        api, "create_interview_upload", token, "uploads", {"kind": "resume", "content_type": "application/pdf"}
-    )
-    assert resume.status == 201
-    requests.put(resume.body["url"], data=b"%PDF-1.4 resume", headers=resume.body["headers"], timeout=10)
-    attached = _json(api, "attach_resume", token, "resume", {"key": resume.body["key"], "name": "Sam Lee CV.pdf"})
-    assert attached.status == 201, attached.body
-    candidate = get_candidate(tenant.id, _session_of(token).candidate_id)
-    assert [(f.type.value, f.key) for f in candidate.files] == [("resume", resume.body["key"])]
-    missing = resume.body["key"].replace(resume.body["key"][-40:-4], new_id())
-    assert _json(api, "attach_resume", token, "resume", {"key": missing}).status == 404
-    assert _json(api, "attach_resume", token, "resume", {"key": audio.body["key"]}).status == 400
-
-
-def test_a_resume_over_5_mb_is_refused(api, setup, follow_ups):
-    _, _, invite = setup
-    token = _token(_start(api, invite.token, {"consent": "on", "name": "Sam Lee"}))
-    resume = _json(
-        api, "create_interview_upload", token, "uploads", {"kind": "resume", "content_type": "application/pdf"}
-    )
-    big = b"%PDF" + b"0" * flow.MAX_RESUME_BYTES
-    requests.put(resume.body["url"], data=big, headers=resume.body["headers"], timeout=30)
-    assert _json(api, "attach_resume", token, "resume", {"key": resume.body["key"]}).status == 413
+# ------------------------------------------------------------------ signals (uploads: test_uploads.py)
 
 
 def test_integrity_signals_add_up(api, setup, follow_ups):

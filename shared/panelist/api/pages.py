@@ -1,8 +1,20 @@
-"""Server-rendered pages for candidates (Jinja2, autoescaped): what a link in an email opens."""
+"""Server-rendered pages for candidates (Jinja2, autoescaped): what a link in an email opens.
+
+Every page carries a strict Content-Security-Policy (`content_security_policy`): nothing loads or runs but
+the page's own inline styles and script, named by a nonce drawn for each response (the templates put
+`nonce="{{ csp_nonce }}"` on each `<style>` and `<script>`), or, for a complete document rendered elsewhere
+(a report), by the SHA-256 hashes of its inline styles. No inline event handler or style attribute of a
+template would run or apply: there are none.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
+from collections.abc import Iterable, Mapping
 from functools import cache
+from html.parser import HTMLParser
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -15,7 +27,22 @@ from panelist.interviews.store import get_interview
 from panelist.sessions.flow import invite_context
 
 HTML = "text/html; charset=utf-8"
+CSP = "Content-Security-Policy"
 _HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
+
+
+def content_security_policy(
+    *, scripts: Iterable[str] = (), styles: Iterable[str] = (), connect: Iterable[str] = ()
+) -> str:
+    """A policy that allows nothing but the sources named: `scripts` and `styles` ('nonce-…', 'sha256-…'),
+    `connect` (origins the page's script may fetch from); forms post only to the page's own origin, and
+    no other site may frame the page."""
+    directives = ["default-src 'none'"]
+    for name, sources in (("script-src", scripts), ("style-src", styles), ("connect-src", connect)):
+        if listed := " ".join(sources):
+            directives.append(f"{name} {listed}")
+    directives += ["img-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"]
+    return "; ".join(directives)
 
 
 @cache
@@ -29,9 +56,21 @@ def _templates() -> Environment:
     )
 
 
-def render(template: str, status: int = 200, **context: Any) -> Response[str]:
-    body = _templates().get_template(template).render(**context)
-    return Response(status_code=status, content_type=HTML, body=body, headers=dict(_HEADERS))
+def _page(
+    template: str, status: int, headers: Mapping[str, str], context: Mapping[str, Any], connect: Iterable[str] = ()
+) -> Response[str]:
+    """A template rendered with a fresh nonce, and the policy that lets only what carries it run or apply."""
+    nonce = secrets.token_urlsafe(18)
+    body = _templates().get_template(template).render(**context, csp_nonce=nonce)
+    source = f"'nonce-{nonce}'"
+    connect = ["'self'", *connect] if connect else []
+    policy = content_security_policy(scripts=[source], styles=[source], connect=connect)
+    return Response(status_code=status, content_type=HTML, body=body, headers={**headers, CSP: policy})
+
+
+def render(template: str, status: int = 200, *, connect_to: Iterable[str] = (), **context: Any) -> Response[str]:
+    """A page; `connect_to`: origins besides its own that its script fetches from (where uploads go)."""
+    return _page(template, status, _HEADERS, context, connect_to)
 
 
 # Pages behind a link that is itself the credential (shared reports, report files): never indexed either.
@@ -45,17 +84,59 @@ _LINK_TITLES = {
 
 def link_error(exc: PanelistError, *, title: str | None = None) -> Response[str]:
     """A plain page for a shared report or report file link that cannot be opened, saying why."""
-    body = (
-        _templates()
-        .get_template("link_error.html.j2")
-        .render(title=title or _LINK_TITLES.get(exc.status, "Something went wrong"), exc=exc)
-    )
-    return Response(status_code=exc.status, content_type=HTML, body=body, headers=dict(_LINK_HEADERS))
+    context = {"title": title or _LINK_TITLES.get(exc.status, "Something went wrong"), "exc": exc}
+    return _page("link_error.html.j2", exc.status, _LINK_HEADERS, context)
+
+
+class _InlineCode(HTMLParser):
+    """The inline scripts, style elements and style attributes of a document, as the browser hashes them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.scripts: list[str] = []
+        self.styles: list[str] = []
+        self.style_attributes: list[str] = []
+        self._open: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.style_attributes += [value for name, value in attrs if name == "style" and value]
+        if tag in ("script", "style"):
+            self._open = self.scripts if tag == "script" else self.styles
+            self._open.append("")
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self._open[-1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._open = None
+
+
+def _sha256(text: str) -> str:
+    normalized = text.replace("\r\n", "\n").replace("\r", "\n")  # as the browser's input stream has it
+    return f"'sha256-{base64.b64encode(hashlib.sha256(normalized.encode()).digest()).decode()}'"
+
+
+def document_policy(document: str) -> str:
+    """The Content-Security-Policy of a complete document: its own inline styles and scripts, by hash.
+
+    A style attribute applies only through 'unsafe-hashes' with its own hash: the exact attributes the
+    document was rendered with, and no other.
+    """
+    found = _InlineCode()
+    found.feed(document)
+    found.close()
+    styles = sorted({_sha256(style) for style in found.styles})
+    if found.style_attributes:
+        styles += ["'unsafe-hashes'", *sorted({_sha256(style) for style in found.style_attributes})]
+    return content_security_policy(scripts=sorted({_sha256(script) for script in found.scripts}), styles=styles)
 
 
 def link_document(document: str) -> Response[str]:
     """A complete HTML document (a shared report) opened through a link, with the link pages' headers."""
-    return Response(status_code=200, content_type=HTML, body=document, headers=dict(_LINK_HEADERS))
+    headers = {**_LINK_HEADERS, CSP: document_policy(document)}
+    return Response(status_code=200, content_type=HTML, body=document, headers=headers)
 
 
 _TITLES = {404: "This link does not work", 410: "This link has expired", 409: "This link has been used"}
@@ -93,5 +174,4 @@ def invite(token: str, *, problem: PanelistError | None = None, form: dict[str, 
 
 def link_page(template: str, **context: Any) -> Response[str]:
     """A page opened through a link that is itself the credential (JobMojito's interview pages), never indexed."""
-    body = _templates().get_template(template).render(**context)
-    return Response(status_code=200, content_type=HTML, body=body, headers=dict(_LINK_HEADERS))
+    return _page(template, 200, _LINK_HEADERS, context)

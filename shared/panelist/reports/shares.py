@@ -164,10 +164,12 @@ def record_view(share: ReportShare, *, ip: str, user_agent: str, at: datetime | 
 
 
 BANNER = "This report was shared with you until %(time)s."
+# A style element, not a style attribute: the page's Content-Security-Policy names it by its hash, and a
+# style attribute would need 'unsafe-hashes'.
 _BANNER_HTML = Markup(
-    '<div role="note" class="shared-banner" style="background:#fff8e1;border-bottom:1px solid #f0d58c;'
-    "color:#5c4400;font:14px/1.4 -apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;"
-    'padding:8px 16px;text-align:center">{}</div>'
+    "<style>.shared-banner{{background:#fff8e1;border-bottom:1px solid #f0d58c;color:#5c4400;"
+    "font:14px/1.4 -apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;padding:8px 16px;text-align:center}}"
+    '</style><div role="note" class="shared-banner">{}</div>'
 )
 
 

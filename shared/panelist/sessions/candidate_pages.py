@@ -392,11 +392,15 @@ def candidate_result_page(result_id: str, token: str | None, *, base_url: str) -
     )
 
 
-_NAV_LINK = Markup('<a href="{}" style="color:#1f4f8a;margin-right:16px">{}</a>')
-_NAV_CURRENT = Markup('<span aria-current="page" style="font-weight:600;margin-right:16px">{}</span>')
+_NAV_LINK = Markup('<a href="{}">{}</a>')
+_NAV_CURRENT = Markup('<span aria-current="page">{}</span>')
+# Its own style element, not style attributes: the page's Content-Security-Policy names it by its hash.
 _NAV_BAR = Markup(
-    '<nav aria-label="Interview pages" style="background:#fff;border-bottom:1px solid #d9e2ec;'
-    'font:15px/1.4 -apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;padding:10px 16px">{}</nav>'
+    "<style>nav.report-pages{{background:#fff;border-bottom:1px solid #d9e2ec;"
+    "font:15px/1.4 -apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;padding:10px 16px}}"
+    "nav.report-pages a,nav.report-pages span{{margin-right:16px}}nav.report-pages a{{color:#1f4f8a}}"
+    "nav.report-pages [aria-current]{{font-weight:600}}</style>"
+    '<nav class="report-pages" aria-label="Interview pages">{}</nav>'
 )
 
 

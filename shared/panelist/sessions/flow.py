@@ -22,14 +22,15 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
 
 from panelist.candidates.campaigns import open_invite
-from panelist.candidates.store import add_candidate_file, file_key, get_campaign, get_candidate, save_candidate
+from panelist.candidates.store import add_candidate_file, file_key, get_campaign, get_candidate
 from panelist.core import aws, times
 from panelist.core.background import request_analysis
-from panelist.core.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
+from panelist.core.errors import BadRequest, Conflict, NotFound, PanelistError, PayloadTooLarge
 from panelist.core.observability import logger
 from panelist.core.settings import get_settings
 from panelist.core.signing import link_claims, sign
@@ -51,8 +52,15 @@ ANSWER_GRACE = timedelta(minutes=2)  # an answer sent this long after the time l
 INACTIVE_AFTER = timedelta(minutes=30)  # the sweep abandons a session with no answer for this long
 MAX_ANSWER_CHARS = 10_000
 MAX_NAME_CHARS = 200
-UPLOAD_SECONDS = 900
+# Uploads: browser-based POSTs straight to the bucket (see create_upload). The page asks for one right before it
+# sends the file, so its policy is short-lived. An answer's recording (by default 128 kbit/s Opus or AAC in
+# the browsers' recorders, about 1 MB a minute) fits 25 MiB for over 20 minutes, uncompressed WAV for 4 minutes.
+UPLOAD_SECONDS = 300
+UPLOAD_PREFIX = "uploads/"  # unattached uploads: the bucket's lifecycle (template.yaml) expires them after a day
+MAX_AUDIO_BYTES = 25 * 1024 * 1024
 MAX_RESUME_BYTES = 5 * 1024 * 1024
+RECORDINGS_PER_ANSWER = 3  # each answer (and each follow-up's) may be recorded again twice
+RESUME_UPLOADS = 3
 AUDIO_TYPES = {
     "audio/webm": "webm",
     "audio/ogg": "ogg",
@@ -168,12 +176,14 @@ def start_session(
     campaign_id: str | None = None,
     invite_id: str | None = None,
     at: datetime | None = None,
+    new_candidate: bool = False,
 ) -> Started:
     """Start an in-progress session of an interview for a stored candidate, asking its first question.
 
     Callable from any start form (an invite link, an interview-for-profile link). Needs the candidate's
     consent (BadRequest), an interview with questions (Conflict); save_new_session refuses a used (409)
-    or expired (410) invite and a balance that cannot pay (402).
+    or expired (410) invite and a balance that cannot pay (402). With `new_candidate` the candidate is not
+    stored yet: it is, with the session, or not at all.
     """
     if not consented:
         raise BadRequest("please agree to take part before you start", field="consent", expected="on")
@@ -206,7 +216,7 @@ def start_session(
     # a session (the save refused) is removed by the next sweep.
     store.commit([store.active_put_op(session, at)])
     try:
-        session = save_new_session(session)
+        session = save_new_session(session, new_candidate=candidate if new_candidate else None)
     except Exception:
         store.commit([store.active_delete_op(session.id, at)])
         raise
@@ -252,7 +262,6 @@ def start_from_invite(token: str, form: dict[str, Any]) -> Started:
         candidate = Candidate(
             id=new_id(), organization_id=invite.organization_id, name=name, email=invite.email, created_at=now()
         )
-        save_candidate(candidate)
     return start_session(
         invite.organization_id,
         campaign.script_id,
@@ -260,6 +269,7 @@ def start_from_invite(token: str, form: dict[str, Any]) -> Started:
         consented=True,
         campaign_id=campaign.id,
         invite_id=invite.id,
+        new_candidate=invite.candidate_id is None,  # stored with the session that claims the invite, or not at all
     )
 
 
@@ -363,8 +373,9 @@ def submit_answer(opened: Opened, form: AnswerForm, *, at: datetime | None = Non
         raise BadRequest("please write an answer (or record one) before you continue", field="answer")
     if len(form.text) > MAX_ANSWER_CHARS:
         raise BadRequest("that answer is too long", field="answer", expected=f"at most {MAX_ANSWER_CHARS} characters")
-    if form.audio_key and not (form.audio_key.startswith(_audio_prefix(session)) and ".." not in form.audio_key):
-        raise BadRequest("that recording is not one of this interview's", field="audio_key")
+    audio_key = _attach_audio(opened, form.audio_key) if form.audio_key else None
+    if isinstance(audio_key, Opened):
+        return audio_key  # a concurrent submit of this answer won
     moment = _seconds(session, at)
     answer = Answer(
         question_id=step.question.id,
@@ -372,7 +383,7 @@ def submit_answer(opened: Opened, form: AnswerForm, *, at: datetime | None = Non
         started_at=step.asked_at,
         ended_at=moment,
         follow_up=step.follow_up,
-        audio_key=form.audio_key,
+        audio_key=audio_key,
     )
     turns = [
         Turn(timestamp=moment, speaker="participant", text=form.text or "(audio answer)", question_id=step.question.id)
@@ -390,6 +401,8 @@ def submit_answer(opened: Opened, form: AnswerForm, *, at: datetime | None = Non
         update={"turns": [*session.turns, *turns], "answers": [*session.answers, answer], "updated_at": at}
     )
     now_opened = Opened(updated, interview)
+    if form.audio_key:
+        _discard_upload(form.audio_key)
     if current_step(updated, interview) is None or past_time_limit(now_opened, at):
         return Opened(finish(now_opened, SessionStatus.completed, at=at), interview)
     return now_opened
@@ -398,64 +411,165 @@ def submit_answer(opened: Opened, form: AnswerForm, *, at: datetime | None = Non
 # ------------------------------------------------------------------ uploads and signals
 
 
+class UploadLimitReached(PanelistError):
+    """The session has had all the uploads it may have (upload_limit)."""
+
+    status, code = 429, "UPLOAD_LIMIT_REACHED"
+
+
+@dataclass(frozen=True)
+class _Kind:
+    types: dict[str, str]  # accepted Content-Type -> file extension
+    max_bytes: int
+    refused: str  # what a refused type is told
+
+
+_KINDS = {
+    "audio": _Kind(AUDIO_TYPES, MAX_AUDIO_BYTES, "that audio format is not accepted"),
+    "resume": _Kind(RESUME_TYPES, MAX_RESUME_BYTES, "a résumé must be a PDF"),
+}
+_UPLOAD = re.compile(r"(audio|resume)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([a-z0-9]+)")
+
+
+def upload_limit(interview: Interview) -> int:
+    """How many uploads a session may ask for: RECORDINGS_PER_ANSWER of each answer and follow-up, and a few résumés."""
+    return RECORDINGS_PER_ANSWER * 2 * len(interview.questions) + RESUME_UPLOADS
+
+
+def upload_prefix(organization_id: str, session_id: str) -> str:
+    """Where a session's unattached uploads are (erased with the candidate, else expired by the lifecycle)."""
+    return f"{UPLOAD_PREFIX}{organization_id}/{session_id}/"
+
+
 def create_upload(opened: Opened, kind: str, content_type: str) -> dict[str, Any]:
-    """A presigned PUT for an answer's audio or the candidate's résumé (PDF); the PUT must send `content_type`."""
+    """A presigned POST (an S3 browser-based upload) of an answer's audio or the candidate's résumé (PDF).
+
+    Its policy admits one object: a new key under the session's unattached uploads (UPLOAD_PREFIX), with the
+    declared Content-Type, from 1 byte to the kind's maximum, for UPLOAD_SECONDS; S3 refuses any other
+    (EntityTooLarge, AccessDenied). Each counts towards the session's upload_limit (UploadLimitReached, 429).
+    The page posts `fields`, then the file, to `url`; attaching the upload (attach_resume, an answer's
+    `audio_key`) copies it out of UPLOAD_PREFIX, where the bucket's lifecycle deletes what was never attached.
+    """
     session = opened.session
     if session.status is not SessionStatus.in_progress:
         raise Conflict("this interview has ended", field="token")
-    base_type = content_type.split(";")[0].strip().lower()
-    if kind == "audio":
-        if base_type not in AUDIO_TYPES:
-            raise BadRequest("that audio format is not accepted", field="content_type", expected=", ".join(AUDIO_TYPES))
-        key = f"{_audio_prefix(session)}{new_id()}.{AUDIO_TYPES[base_type]}"
-    elif kind == "resume":
-        if base_type not in RESUME_TYPES:
-            raise BadRequest("a résumé must be a PDF", field="content_type", expected="application/pdf")
-        key = file_key(session.organization_id, session.candidate_id, f"resume-{new_id()}.pdf")
-    else:
+    if kind not in _KINDS:
         raise BadRequest("kind must be audio or resume", field="kind", expected="audio or resume")
-    url = aws.client("s3").generate_presigned_url(
-        "put_object",
-        Params={"Bucket": get_settings().bucket, "Key": key, "ContentType": base_type},
+    accepted = _KINDS[kind]
+    base_type = content_type.split(";")[0].strip().lower()
+    if base_type not in accepted.types:
+        raise BadRequest(accepted.refused, field="content_type", expected=", ".join(accepted.types))
+    limit = upload_limit(opened.interview)
+    try:
+        count = store.count_upload(session, limit)
+    except ConditionFailed:
+        if get_session(session.organization_id, session.id).status is not SessionStatus.in_progress:
+            raise Conflict("this interview has ended", field="token") from None
+        raise UploadLimitReached(
+            f"this interview allows at most {limit} uploads, and they have all been used",
+            field="kind",
+            expected=f"at most {limit} uploads per interview",
+        ) from None
+    key = f"{upload_prefix(session.organization_id, session.id)}{kind}-{new_id()}.{accepted.types[base_type]}"
+    post = aws.client("s3").generate_presigned_post(
+        get_settings().bucket,
+        key,
+        Fields={"Content-Type": base_type},
+        Conditions=[{"Content-Type": base_type}, ["content-length-range", 1, accepted.max_bytes]],
         ExpiresIn=UPLOAD_SECONDS,
     )
     return {
-        "method": "PUT",
-        "url": str(url),
+        "method": "POST",
+        "url": str(post["url"]),
+        "fields": dict(post["fields"]),
         "key": key,
-        "headers": {"Content-Type": base_type},
+        "content_type": base_type,
+        "max_bytes": accepted.max_bytes,
         "expires_in": UPLOAD_SECONDS,
-        "max_bytes": MAX_RESUME_BYTES if kind == "resume" else None,
+        "uploads_left": limit - count,
     }
 
 
-_RESUME_KEY = re.compile(r"^orgs/[^/]+/candidates/[^/]+/resume-[0-9a-f-]{36}\.pdf$")
+def upload_origin() -> str:
+    """Where the pages' uploads are posted: the bucket's origin (virtual-hosted on AWS, the endpoint locally).
+
+    Read from a presigned POST's URL, as the browser gets it (signing one is local: no request is made).
+    """
+    url = urlsplit(str(aws.client("s3").generate_presigned_post(get_settings().bucket, UPLOAD_PREFIX)["url"]))
+    return f"{url.scheme}://{url.netloc}"
+
+
+def _upload_name(session: Session, key: str, kind: str, problem: BadRequest) -> str:
+    """The file name (`<id>.<extension>`) of one of the session's uploads of `kind`; `problem` for any other key."""
+    name = key.removeprefix(upload_prefix(session.organization_id, session.id))
+    match = _UPLOAD.fullmatch(name) if name != key else None
+    if match is None or match[1] != kind or match[3] not in _KINDS[kind].types.values():
+        raise problem
+    return f"{match[2]}.{match[3]}"
+
+
+def _discard_upload(key: str) -> None:
+    """Delete an attached upload's original; one left behind is the lifecycle rule's."""
+    try:
+        aws.client("s3").delete_object(Bucket=get_settings().bucket, Key=key)
+    except ClientError:
+        logger.warning("attached upload left for the lifecycle rule", extra={"key": key})
+
+
+def _attach_audio(opened: Opened, key: str) -> str | Opened:
+    """The answer's recording copied to the session's audio folder (its key there), before the answer is written.
+
+    An upload that is not there is a BadRequest, unless a concurrent submit of the same answer won (it moved
+    the recording): then the session as that submit left it.
+    """
+    session = opened.session
+    name = _upload_name(
+        session, key, "audio", BadRequest("that recording is not one of this interview's", field="audio_key")
+    )
+    attached, bucket = f"{_audio_prefix(session)}{name}", get_settings().bucket
+    try:
+        aws.client("s3").copy_object(Bucket=bucket, Key=attached, CopySource={"Bucket": bucket, "Key": key})
+    except ClientError as exc:
+        current = get_session(session.organization_id, session.id)
+        if len(current.turns) != len(session.turns):
+            return Opened(current, opened.interview)
+        logger.warning("recording not attached", extra={"key": key, "error": exc.response["Error"].get("Code")})
+        raise BadRequest(
+            "that recording was not saved; please record it again or answer in writing", field="audio_key"
+        ) from None
+    return attached
 
 
 def attach_resume(opened: Opened, key: str, name: str = "resume.pdf") -> CandidateFile:
-    """Add an uploaded résumé to the candidate's files, once it is there: a PDF of at most MAX_RESUME_BYTES."""
+    """Add one of the session's résumé uploads to the candidate's files: a PDF of at most MAX_RESUME_BYTES.
+
+    The upload is copied to the candidate's folder (out of reach of the unattached uploads' lifecycle), then
+    its original deleted. Attaching the same upload again answers the file attached the first time.
+    """
     session = opened.session
-    prefix = file_key(session.organization_id, session.candidate_id, "resume-")
-    if not key.startswith(prefix) or not _RESUME_KEY.match(key):
-        raise BadRequest("that file is not one of this interview's uploads", field="key")
-    s3 = aws.client("s3")
+    upload = _upload_name(
+        session, key, "resume", BadRequest("that file is not one of this interview's uploads", field="key")
+    )
+    attached_key = file_key(session.organization_id, session.candidate_id, f"resume-{upload}")
+    candidate = get_candidate(session.organization_id, session.candidate_id)
+    if earlier := next((f for f in candidate.files if f.key == attached_key), None):
+        return earlier
+    s3, bucket = aws.client("s3"), get_settings().bucket
     try:
-        head = s3.head_object(Bucket=get_settings().bucket, Key=key)
+        head = s3.head_object(Bucket=bucket, Key=key)
     except ClientError:
         raise NotFound("the file has not been uploaded", field="key") from None
     if head.get("ContentType") != "application/pdf":
         raise BadRequest("a résumé must be a PDF", field="key", expected="application/pdf")
-    if int(head.get("ContentLength", 0)) > MAX_RESUME_BYTES:
-        s3.delete_object(Bucket=get_settings().bucket, Key=key)
+    if int(head.get("ContentLength", 0)) > MAX_RESUME_BYTES:  # the upload's policy refuses it: never here
         raise PayloadTooLarge(f"a résumé can be at most {MAX_RESUME_BYTES // (1024 * 1024)} MB", field="key")
-    candidate = get_candidate(session.organization_id, session.candidate_id)
-    if any(f.key == key for f in candidate.files):
-        return next(f for f in candidate.files if f.key == key)
+    s3.copy_object(Bucket=bucket, Key=attached_key, CopySource={"Bucket": bucket, "Key": key})
     shown = re.sub(r"[^\w .()-]", "_", name)[:120] or "resume.pdf"
     attached = CandidateFile(
-        type=FileType.resume, key=key, name=shown, content_type="application/pdf", uploaded_at=now()
+        type=FileType.resume, key=attached_key, name=shown, content_type="application/pdf", uploaded_at=now()
     )
     add_candidate_file(session.organization_id, session.candidate_id, attached)
+    _discard_upload(key)
     return attached
 
 
@@ -534,6 +648,7 @@ __all__ = [
     "Opened",
     "Started",
     "Step",
+    "UploadLimitReached",
     "WrongQuestion",
     "attach_resume",
     "check_time",
@@ -549,4 +664,6 @@ __all__ = [
     "start_session",
     "submit_answer",
     "sweep",
+    "upload_limit",
+    "upload_origin",
 ]

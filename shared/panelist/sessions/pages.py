@@ -99,6 +99,7 @@ def question_page(
     return pages.render(
         "session.html.j2",
         status,
+        connect_to=[flow.upload_origin()],  # its script posts recordings and résumés to the bucket
         interview=interview,
         session=session,
         step=step,
@@ -108,6 +109,7 @@ def question_page(
         draft=draft,
         answer_url=flow.session_path(token, "answer"),
         uploads_url=flow.session_path(token, "uploads"),
+        upload_limits={"audio": flow.MAX_AUDIO_BYTES, "resume": flow.MAX_RESUME_BYTES},
         resume_url=flow.session_path(token, "resume"),
         signals_url=flow.session_path(token, "signals"),
         needs_resume=step.number == 1 and not step.follow_up and not flow.has_resume(session),
@@ -167,7 +169,12 @@ def _script_call(token: str, work: Callable[[Opened], Response[str]]) -> Respons
 
 
 def upload(token: str, request: dict[str, Any]) -> Response[str]:
-    """POST .../uploads {kind: audio|resume, content_type}: a presigned PUT (201)."""
+    """POST .../uploads {kind: audio|resume, content_type}: a presigned POST to send the file with (201).
+
+    `{method: "POST", url, fields, key, content_type, max_bytes, expires_in, uploads_left}`: the page posts a
+    multipart form of `fields` then the file (last) to `url`, and sends `key` on (the answer's `audio_key`,
+    or `POST .../resume`). A session past its upload_limit gets 429 UPLOAD_LIMIT_REACHED.
+    """
     return _script_call(
         token,
         lambda opened: _json(
