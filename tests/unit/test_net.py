@@ -264,7 +264,15 @@ def test_the_whole_exchange_is_bounded_by_the_timeout(monkeypatch):
             net.post(pinned, b"{}", {}, timeout=0.3)
 
 
-def test_a_receiver_that_drips_its_reply_is_cut_off_at_the_timeout(monkeypatch):
+@pytest.mark.parametrize(
+    ("head", "drop"),
+    [
+        (b"HTTP/1.1 200 OK\r\n", b"X"),  # the headers never end
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", b"1\r\nX\r\n"),  # a chunked body drips
+    ],
+    ids=["headers", "body"],
+)
+def test_a_receiver_that_drips_its_reply_is_cut_off_at_the_timeout(monkeypatch, head, drop):
     import threading
     import time
 
@@ -272,13 +280,13 @@ def test_a_receiver_that_drips_its_reply_is_cut_off_at_the_timeout(monkeypatch):
     stop = threading.Event()
     listener = socket.create_server(("127.0.0.1", 0))
 
-    def drip():  # a byte of the status line at a time, each well within any per-read timeout
+    def drip():  # a byte at a time, each well within any per-read timeout
         connection, _ = listener.accept()
         with connection:
-            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            connection.sendall(head)
             while not stop.wait(0.05):
                 try:
-                    connection.sendall(b"X")
+                    connection.sendall(drop)
                 except OSError:
                     return
 
