@@ -6,9 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from panelist.models.common import Entity, NaiveUtcTimestamp
+from panelist.models.common import Entity, Input, NaiveUtcTimestamp, Output, Timestamp
 
 
 class Seniority(StrEnum):
@@ -69,6 +69,8 @@ class Interview(Entity):
     status: InterviewStatus = InterviewStatus.published
     language: str = "en"
     task_execution_id: str | None = None
+    project_id: str | None = Field(default=None, description="The project it belongs to (set when created by hand)")
+    version: int = Field(default=1, description="Grows when the content of a published or used interview changes")
     created_at: datetime
     updated_at: datetime
 
@@ -184,4 +186,188 @@ class InterviewDetailsOut(BaseModel):
                 language=interview.language,
                 seniority=interview.seniority,
             ),
+        )
+
+
+# ------------------------------------------------------------------ the Interviews resource (InterviewRelay surface)
+
+LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+QUESTION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+def _no_nulls(value: Any) -> Any:
+    if value is None:
+        raise ValueError("must not be null")
+    return value
+
+
+class ExpectationsIn(Input):
+    strong: str = Field(min_length=1, max_length=2000, description="What a strong answer shows")
+    moderate: str = Field(min_length=1, max_length=2000, description="What a moderate answer shows")
+    weak: str = Field(min_length=1, max_length=2000, description="What a weak answer shows")
+
+
+class SkillIn(Input):
+    name: str = Field(min_length=1, max_length=100)
+    category: str = Field(default="technical", min_length=1, max_length=50)
+    weight: float | None = Field(default=None, ge=0, le=1, description="Relative importance; equal when omitted")
+
+
+class QuestionIn(Input):
+    id: str | None = Field(default=None, pattern=QUESTION_ID_PATTERN, description="Defaults to q1, q2, ...")
+    skill: str = Field(min_length=1, max_length=100, description="The name of one of the interview's skills")
+    prompt: str = Field(min_length=1, max_length=2000)
+    evaluation_criteria: list[str] = Field(min_length=1, max_length=20)
+    expectations: ExpectationsIn
+    time_limit_seconds: int = Field(default=180, ge=10, le=3600)
+
+    @field_validator("evaluation_criteria")
+    @classmethod
+    def _criteria(cls, value: list[str]) -> list[str]:
+        cleaned = [c.strip() for c in value]
+        if any(not c or len(c) > 500 for c in cleaned):
+            raise ValueError("each criterion is 1 to 500 characters")
+        return cleaned
+
+
+class ProctoringIn(Input):
+    tab_switch_detection: bool = True
+    paste_detection: bool = True
+    webcam_required: bool = False
+    fullscreen_required: bool = False
+
+
+class _Content(Input):
+    """What an interview asks and how: checked together (question ids unique, skills named once and used)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        return _no_nulls(value)
+
+    @field_validator("skills", check_fields=False)
+    @classmethod
+    def _skills_once(cls, skills: list[SkillIn]) -> list[SkillIn]:
+        names = [s.name.strip().casefold() for s in skills]
+        if len(set(names)) != len(names):
+            raise ValueError("each skill is named once")
+        return skills
+
+    @field_validator("questions", check_fields=False)
+    @classmethod
+    def _ids_once(cls, questions: list[QuestionIn]) -> list[QuestionIn]:
+        ids = [q.id for q in questions if q.id is not None]
+        if len(set(ids)) != len(ids):
+            raise ValueError("each question id is used once")
+        return questions
+
+
+class InterviewCreate(_Content):
+    name: str | None = Field(default=None, min_length=1, max_length=200, description='Default: "<role> - AI interview"')
+    role: str = Field(min_length=1, max_length=200)
+    description: str = Field(min_length=1, max_length=20_000)
+    seniority: Seniority = Seniority.mid
+    skills: list[SkillIn] = Field(min_length=1, max_length=50)
+    questions: list[QuestionIn] = Field(min_length=1, max_length=50)
+    duration_minutes: int = Field(ge=1, le=240)
+    language: str = Field(default="en", pattern=LANGUAGE_PATTERN, max_length=35)
+    proctoring: ProctoringIn = ProctoringIn()
+    project_id: str | None = Field(default=None, min_length=1, max_length=100, description="UUID of a project")
+    status: InterviewStatus = Field(default=InterviewStatus.draft, description="draft (default) or published")
+
+
+class InterviewUpdate(_Content):
+    """Any of the content fields, and/or a new status (draft → published → archived, never back)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    role: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, min_length=1, max_length=20_000)
+    seniority: Seniority | None = None
+    skills: list[SkillIn] | None = Field(default=None, min_length=1, max_length=50)
+    questions: list[QuestionIn] | None = Field(default=None, min_length=1, max_length=50)
+    duration_minutes: int | None = Field(default=None, ge=1, le=240)
+    language: str | None = Field(default=None, pattern=LANGUAGE_PATTERN, max_length=35)
+    proctoring: ProctoringIn | None = None
+    status: InterviewStatus | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> InterviewUpdate:
+        if not self.model_fields_set:
+            raise ValueError("send at least one field to change")
+        return self
+
+
+class InterviewListItem(Output):
+    id: str
+    ai_interview_id: int
+    name: str
+    role: str
+    status: InterviewStatus
+    version: int
+    project_id: str | None
+    language: str
+    duration_minutes: int
+    question_count: int
+    created_at: Timestamp
+    updated_at: Timestamp
+
+    @classmethod
+    def of(cls, interview: Interview) -> InterviewListItem:
+        return cls(
+            id=interview.id,
+            ai_interview_id=interview.number,
+            name=interview.name,
+            role=interview.role,
+            status=interview.status,
+            version=interview.version,
+            project_id=interview.project_id,
+            language=interview.language,
+            duration_minutes=interview.duration_minutes,
+            question_count=len(interview.questions),
+            created_at=interview.created_at,
+            updated_at=interview.updated_at,
+        )
+
+
+class InterviewOut(Output):
+    """An interview on the InterviewRelay surface: its UUID, its Xobin number and everything it asks."""
+
+    id: str
+    ai_interview_id: int
+    name: str
+    role: str
+    description: str
+    seniority: Seniority
+    status: InterviewStatus
+    version: int
+    project_id: str | None
+    language: str
+    duration_minutes: int
+    skills: list[Skill]
+    questions: list[Question]
+    proctoring: Proctoring
+    created_by_job_id: str | None
+    created_at: Timestamp
+    updated_at: Timestamp
+
+    @classmethod
+    def of(cls, interview: Interview) -> InterviewOut:
+        return cls(
+            id=interview.id,
+            ai_interview_id=interview.number,
+            name=interview.name,
+            role=interview.role,
+            description=interview.description,
+            seniority=interview.seniority,
+            status=interview.status,
+            version=interview.version,
+            project_id=interview.project_id,
+            language=interview.language,
+            duration_minutes=interview.duration_minutes,
+            skills=interview.skills,
+            questions=interview.questions,
+            proctoring=interview.proctoring,
+            created_by_job_id=interview.task_execution_id,
+            created_at=interview.created_at,
+            updated_at=interview.updated_at,
         )

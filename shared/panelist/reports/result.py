@@ -20,7 +20,7 @@ from babel.dates import format_timedelta
 from panelist.candidates.store import get_candidate
 from panelist.core import times
 from panelist.core.errors import NotFound
-from panelist.interviews.store import get_interview
+from panelist.interviews.store import interview_for
 from panelist.models.candidates import Candidate, FileType
 from panelist.models.interviews import Interview, Question
 from panelist.models.reports import DEFAULT_FEATURES, ReportFeatures
@@ -61,7 +61,7 @@ def load_result(organization_id: str, session_id: str) -> ResultSource:
     """The session (NotFound for another organization's), its interview and candidate when they still exist."""
     session = get_session(organization_id, session_id)
     try:
-        interview: Interview | None = get_interview(organization_id, session.interview_id)
+        interview: Interview | None = interview_for(session)
     except NotFound:
         interview = None
     try:

@@ -25,7 +25,7 @@ from panelist.core import times
 from panelist.core.errors import Forbidden, Gone, NotFound, PanelistError
 from panelist.core.observability import logger
 from panelist.core.signing import key_ring, link_claims, sign
-from panelist.interviews.store import get_interview
+from panelist.interviews.store import interview_for
 from panelist.models.common import new_id, now
 from panelist.models.reports import ReportShare, ReportShareOut, ReportSharesOut, ShareOut, ShareStatus, ShareView
 from panelist.reports import store
@@ -70,7 +70,7 @@ def share_out(share: ReportShare) -> ReportShareOut:
 def create_share(organization_id: str, response_id: int, hours: int | float, *, base_url: str) -> ShareOut:
     """A new link to the report of `response_id`, valid `hours`; NotFound for another organization's response."""
     session = get_session_by_number(organization_id, response_id)
-    interview = get_interview(organization_id, session.interview_id)
+    interview = interview_for(session)
     share_id = new_id()
     claims = {"org": organization_id, "ses": session.id, "shr": share_id}
     created = now()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from panelist.candidates.store import get_candidate
 from panelist.core.errors import NotFound
-from panelist.interviews.store import get_interview
+from panelist.interviews.store import interview_for
 from panelist.models.sessions import Session, SessionStatus
 from panelist.reports.exports import Download, deliver
 from panelist.reports.html import Report, Section, duration, elapsed, render_html, utc
@@ -35,7 +35,7 @@ def transcript_report(session: Session) -> Report:
         erased, name, email = False, "Unknown candidate", ""
     heading = "Erased candidate" if erased else name
     try:
-        interview = get_interview(organization_id, session.interview_id)
+        interview = interview_for(session)
         role, interview_name = interview.role, interview.name
     except NotFound:
         role, interview_name = "", ""

@@ -36,11 +36,11 @@ from panelist.core.settings import get_settings
 from panelist.core.signing import link_claims, sign
 from panelist.core.storage import ConditionFailed, Item
 from panelist.interviews import ai
-from panelist.interviews.store import get_interview
+from panelist.interviews.store import get_interview, interview_for
 from panelist.models.campaigns import CampaignStatus, Invite, InviteStatus
 from panelist.models.candidates import Candidate, CandidateFile, FileType
 from panelist.models.common import new_id, now
-from panelist.models.interviews import Interview, Question
+from panelist.models.interviews import Interview, InterviewStatus, Question
 from panelist.models.sessions import Answer, Session, SessionStatus, Turn
 from panelist.sessions import store
 from panelist.sessions.lifecycle import finish_session, save_new_session
@@ -105,7 +105,7 @@ def open_session(token: str) -> Opened:
     claims = link_claims(token, audience=AUDIENCE, required=("org", "ses"), expired=_EXPIRED, invalid=_INVALID)
     try:
         session = get_session(claims["org"], claims["ses"])
-        interview = get_interview(claims["org"], session.interview_id)
+        interview = interview_for(session)
     except NotFound:
         raise NotFound("this interview no longer exists", field="token") from None
     return Opened(session, interview)
@@ -188,6 +188,8 @@ def start_session(
     if not consented:
         raise BadRequest("please agree to take part before you start", field="consent", expected="on")
     interview = get_interview(organization_id, interview_id)
+    if interview.status is InterviewStatus.archived:
+        raise Conflict("this interview is archived: it starts no new sessions", field="interview_id")
     if not interview.questions:
         raise Conflict("this interview has no questions yet", field="interview_id")
     at = at or now()
@@ -198,6 +200,7 @@ def start_session(
         number=0,
         organization_id=organization_id,
         interview_id=interview.id,
+        interview_version=interview.version,
         candidate_id=candidate.id,
         campaign_id=campaign_id,
         invite_id=invite_id,
@@ -232,7 +235,7 @@ def invite_context(invite: Invite) -> dict[str, Any]:
     elif invite.status is InviteStatus.started and invite.session_id:
         try:
             session = get_session(invite.organization_id, invite.session_id)
-            interview = get_interview(invite.organization_id, session.interview_id)
+            interview = interview_for(session)
         except NotFound:
             return context
         if session.status is SessionStatus.in_progress:
@@ -617,7 +620,7 @@ def _sweep_one(item: Item, at: datetime, cutoff: datetime) -> bool:
     organization_id, session_id = str(item["organization_id"]), str(item["session_id"])
     try:
         session = get_session(organization_id, session_id)
-        interview = get_interview(organization_id, session.interview_id)
+        interview = interview_for(session)
     except NotFound:
         store.forget_active(str(item["SK"]))
         return False
