@@ -19,7 +19,7 @@ from typing import Any
 from panelist.accounts.api_keys import create_api_key
 from panelist.accounts.organizations import create_organization
 from panelist.accounts.projects import create_project
-from panelist.candidates.store import file_key, invite_ops, save_candidate, save_new_campaign
+from panelist.candidates.store import file_key, invite_ops, save_new_campaign, save_new_candidate
 from panelist.core import aws
 from panelist.core.settings import get_settings
 from panelist.core.storage import table
@@ -266,7 +266,7 @@ def _candidate(org_id: str, name: str, email: str, phone: str, city: str, headli
         Body=_resume_pdf(name, headline),
         ContentType="application/pdf",
     )
-    save_candidate(candidate)
+    save_new_candidate(candidate)
     return candidate
 
 

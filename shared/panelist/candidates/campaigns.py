@@ -61,10 +61,16 @@ def create_campaign(organization_id: str, request: CampaignCreate) -> Campaign:
             "project_id does not name a project of this organization", field="project_id", expected="UUID of a project"
         ) from None
     try:
-        published = get_interview(organization_id, request.script_id).status is InterviewStatus.published
+        status: InterviewStatus | None = get_interview(organization_id, request.script_id).status
     except NotFound:
-        published = False
-    if not published:
+        status = None
+    if status is InterviewStatus.archived:
+        raise Conflict(
+            "script_id names an archived script: it starts no new campaigns",
+            field="script_id",
+            expected="UUID of a published script",
+        )
+    if status is not InterviewStatus.published:
         raise BadRequest(
             "script_id does not name a published script of this organization",
             field="script_id",
@@ -78,18 +84,28 @@ def create_campaign(organization_id: str, request: CampaignCreate) -> Campaign:
     return campaign
 
 
-def change_status(organization_id: str, campaign_id: str, status: CampaignStatus) -> Campaign:
-    """Move a campaign on: active → completed → archived (or active → archived); never back."""
+def change_status(
+    organization_id: str, campaign_id: str, status: CampaignStatus | None, *, name: str | None = None
+) -> Campaign:
+    """Move a campaign on: active → completed → archived (or active → archived); never back. With `name`, rename
+    it too (in the same write); `status` None: rename only."""
     campaign = get_campaign(organization_id, campaign_id)
-    if status is campaign.status:
+    status = status or campaign.status
+    renamed = name is not None and name != campaign.name
+    if status is campaign.status and not renamed:
         return campaign
-    if status not in _NEXT.get(campaign.status, set()):
+    if status is not campaign.status and status not in _NEXT.get(campaign.status, set()):
         allowed = " or ".join(sorted(s.value for s in _NEXT.get(campaign.status, set()))) or "nothing"
         raise Conflict(
             f"a campaign that is {campaign.status.value} can only become {allowed}", field="status", expected=allowed
         )
-    updated = campaign.model_copy(update={"status": status, "updated_at": now()})
-    store.move_campaign(campaign, updated)
+    updated = campaign.model_copy(update={"status": status, "name": name or campaign.name, "updated_at": now()})
+    try:
+        store.move_campaign(campaign, updated)
+    except ConditionFailed:
+        raise Conflict("the campaign changed meanwhile; read it and try again", field="status") from None
+    if status is campaign.status:
+        return updated
     if status is CampaignStatus.completed:  # committed: publishing cannot undo it, nor fail it
         endpoints.publish(
             organization_id,
@@ -184,7 +200,10 @@ def _closed(status: CampaignStatus) -> Conflict:
 
 
 def _live(invite: Invite) -> bool:
-    """Still the address's invite in its campaign: used (started, completed) or not expired yet."""
+    """Still the address's invite in its campaign: used (started, completed) or not expired yet; a revoked one is
+    replaced by a new invite when the address is invited again."""
+    if invite.status is InviteStatus.revoked:
+        return False
     return invite.status in (InviteStatus.started, InviteStatus.completed) or invite.expires_at > now()
 
 
@@ -288,6 +307,12 @@ def get_invite_by_token(organization_id: str, token: str) -> Invite:
     return invite
 
 
+class Revoked(Gone):
+    """An invite the organization revoked: its link shows a page saying so, and cannot start."""
+
+    page_title = "This invitation has been revoked"
+
+
 def open_invite(token: str) -> Invite:
     """A candidate opened the invite link: a pending invite becomes `opened` (once, publishing `invite.opened`).
 
@@ -297,6 +322,8 @@ def open_invite(token: str) -> Invite:
     if organization_id is None:
         raise NotFound("invite not found", field="token")
     invite = get_invite_by_token(organization_id, token)
+    if invite.status is InviteStatus.revoked:
+        raise Revoked("the invitation was withdrawn by the organization that sent it", field="token")
     if invite.status is InviteStatus.expired:
         raise Gone("the invite has expired", field="token", expected="an invite before its expires_at")
     if invite.status is not InviteStatus.pending:
@@ -309,3 +336,80 @@ def open_invite(token: str) -> Invite:
     data = InviteDetail.model_validate(opened, from_attributes=True).model_dump(mode="json", exclude={"token"})
     endpoints.publish(organization_id, "invite.opened", data, idempotency_key=f"invite.opened:{invite.id}")
     return opened
+
+
+# ------------------------------------------------------------------ a campaign's invites, revoked and sent again
+
+
+def list_invites(
+    organization_id: str, campaign_id: str, *, status: InviteStatus | None, offset: int, limit: int
+) -> tuple[list[Invite], int]:
+    """GET /api/campaigns/{id}/invites: a page of the campaign's invites, each with its status as read."""
+    campaign = get_campaign(organization_id, campaign_id)
+    invites, total = store.list_campaign_invites(campaign, status=status, offset=offset, limit=limit)
+    return [_as_read(invite) for invite in invites], total
+
+
+def _as_read(invite: Invite) -> Invite:
+    if invite.status in (InviteStatus.pending, InviteStatus.opened) and invite.expires_at <= now():
+        return invite.model_copy(update={"status": InviteStatus.expired})
+    return invite
+
+
+def revoke_invite(organization_id: str, token: str) -> Invite:
+    """DELETE /api/invites/{token}: an unused invite (pending, opened or expired) becomes revoked; its link then
+    says so and cannot start. Revoking it again answers the same; a started or completed one is a Conflict."""
+    invite = store.get_invite_by_token(organization_id, token)
+    if invite.status is InviteStatus.revoked:
+        return invite
+    if invite.status not in (InviteStatus.pending, InviteStatus.opened):
+        raise _used(invite, "revoked")
+    try:
+        return store.revoke_invite(invite, now())
+    except ConditionFailed:  # started (or revoked) meanwhile
+        current = store.get_invite_by_token(organization_id, token)
+        if current.status is InviteStatus.revoked:
+            return current
+        raise _used(current, "revoked") from None
+
+
+def _used(invite: Invite, what: str) -> Conflict:
+    return Conflict(
+        f"the invite is {invite.status.value}: it cannot be {what}",
+        field="token",
+        expected="a pending or opened invite",
+    )
+
+
+def resend_invite(organization_id: str, token: str, *, base_url: str, custom_message: str | None = None) -> Invite:
+    """POST /api/invites/{token}/resend: queue the invitation mail again (sent once more, through the invite mail
+    queue). A revoked, completed or expired invite is a Conflict, as is one whose mail is being sent right now."""
+    invite = get_invite_by_token(organization_id, token)
+    if invite.status in (InviteStatus.revoked, InviteStatus.completed, InviteStatus.expired):
+        raise Conflict(
+            f"the invite is {invite.status.value}: its mail is not sent again",
+            field="token",
+            expected="a pending, opened or started invite before its expires_at",
+        )
+    campaign = get_campaign(organization_id, invite.campaign_id)
+    interview = get_interview(organization_id, campaign.script_id)
+    try:
+        queued = store.queue_invite_mail_again(invite)
+    except ConditionFailed:
+        current = get_invite_by_token(organization_id, token)
+        if current.mail_status is MailStatus.sending:
+            raise Conflict(
+                "the invite's mail is being sent at this moment; try again in a minute",
+                field="token",
+                expected="an invite whose mail is not being sent",
+            ) from None
+        raise Conflict(
+            f"the invite is {current.status.value}: its mail is not sent again",
+            field="token",
+            expected="a pending, opened or started invite before its expires_at",
+        ) from None
+    letter = invite_mail.Letter(
+        base_url=base_url, role=interview.role, minutes=interview.duration_minutes, custom_message=custom_message
+    )
+    invite_mail.queue(organization_id, [queued], letter)
+    return _as_read(queued)

@@ -5,17 +5,18 @@ the index `save_new_session` writes (`ORG#<org>#CANDIDATE#<id>` / `SESSION#<sess
 through the sessions that used them and through the index `invite_ops` writes under a digest of the
 address (`ORG#<org>#INVITEE#<sha256>` / `INVITE#<id>`).
 
-Erased: every object in the bucket, with every version of it (files, session and answer recordings, intro
-videos, uploads under the session's folder and its unattached uploads, large exports of its sessions, cached
-report parts, and every stored report export that holds one of its sessions, found through the index
-`reports.store.record_export` writes: a combined report goes whole, whichever of its candidates is erased); in
-the table the profile's name and email become "erased" and its phone, LinkedIn, address and files go; a session
-keeps its facts (status, times, scores, buckets, speech figures, counters, list keys) so lists, stats and
-billing stay as they were, but loses every text (turns, answers, analysis summaries and reasons, the assessment)
-and its recording keys; an invite's address becomes "erased"; every kept webhook payload that names the
-candidate, one of its sessions or invites loses its body, so a message still queued for it (or parked in the
-dead-letter queue, which cannot be edited) is not sent (`webhooks.delivery.erase_about`). Reports then show
-"Erased candidate".
+Erased: every object in the bucket, with every version of it (files, session and answer recordings, intro videos,
+uploads under the session's folder and its unattached uploads, large exports of its sessions, cached report parts,
+and every stored report export that holds one of its sessions, found through the index `reports.store.record_export`
+writes: a combined report goes whole, whichever of its candidates is erased); in the table the profile's name and
+email become "erased" and its phone, LinkedIn, address, files and metadata go, its address's index entry goes and
+its external id is released (an integrator's key for the person: after the erasure it names nobody, and may be given
+to a new profile); a session keeps its facts (status, times, scores, buckets, speech figures, counters, list keys)
+so lists, stats and billing stay as they were, but loses every text (turns, answers, analysis summaries and reasons,
+the assessment) and its recording keys; an invite's address becomes "erased"; every kept webhook payload that names
+the candidate, one of its sessions or invites loses its body, so a message still queued for it (or parked in the
+dead-letter queue, which cannot be edited) is not sent (`webhooks.delivery.erase_about`). Reports then show "Erased
+candidate".
 
 The erasure is recorded in `ERASURE#<candidate id>`: when, by which key, and how much was erased, never
 the data itself. The profile and the record are written last, together: an erasure cut short is simply
@@ -109,7 +110,13 @@ def erase_candidate(organization_id: str, candidate_id: str, principal: Principa
         webhooks_erased=webhooks,
         requested_by={"kind": principal.kind, "key_id": principal.key_id, "role": principal.role},
     )
-    store.record_erasure(organization_id, candidate_id, erasure.model_dump(mode="json"))
+    store.record_erasure(
+        organization_id,
+        candidate_id,
+        erasure.model_dump(mode="json"),
+        email=candidate.email,
+        external_id=candidate.external_id,
+    )
     return erasure
 
 

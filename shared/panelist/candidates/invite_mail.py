@@ -31,7 +31,7 @@ from panelist.core import aws, mail, queues, times
 from panelist.core.errors import ConfigurationError, ServiceUnavailable
 from panelist.core.observability import logger, metrics
 from panelist.core.settings import get_settings
-from panelist.models.campaigns import Invite, MailStatus
+from panelist.models.campaigns import Invite, InviteStatus, MailStatus
 from panelist.models.common import now
 
 BATCH = 10  # SendMessageBatch's most entries
@@ -119,6 +119,9 @@ def send(message: dict[str, Any]) -> MailStatus | None:
     invite = store.claim_invite_mail(str(message["organization_id"]), str(message["invite_id"]))
     if invite is None:  # sent, being sent, failed, or never asked for: nothing to do (a repeated message)
         return None
+    if invite.status is InviteStatus.revoked:
+        store.finish_invite_mail(invite, MailStatus.failed, error="the invite was revoked before its mail was sent")
+        return MailStatus.failed
     if invite.email == ERASED:
         store.finish_invite_mail(invite, MailStatus.failed, error="the address was erased before the mail was sent")
         return MailStatus.failed

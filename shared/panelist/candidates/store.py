@@ -53,21 +53,147 @@ def file_key(organization_id: str, candidate_id: str, name: str) -> str:
 
 
 def _candidate_item(candidate: Candidate) -> Item:
-    return {
-        "PK": org_pk(candidate.organization_id),
-        "SK": PREFIX + candidate.id,
-        "type": "Candidate",
-        **candidate.model_dump(mode="json"),
-    }
+    stored = candidate.model_dump(mode="json")
+    if stored.get("external_id") is None:  # absent, not null: a condition can say "has none"
+        stored.pop("external_id", None)
+    return {"PK": org_pk(candidate.organization_id), "SK": PREFIX + candidate.id, "type": "Candidate", **stored}
+
+
+def _candidates_counter(organization_id: str) -> str:
+    """The counter of the organization's candidates (GET /api/candidates' total)."""
+    return list_counter(org_pk(organization_id) + "#CANDIDATES")
+
+
+def _external_pk(organization_id: str, external_id: str) -> str:
+    """The item holding an external id for one candidate: its uniqueness in the organization."""
+    return f"{org_pk(organization_id)}#CANDIDATEEXTERNAL#{external_id}"
+
+
+EXTERNAL_SK = "CANDIDATE"
+
+
+def _email_index_key(organization_id: str, email: str, candidate_id: str) -> tuple[str, str]:
+    """A profile's entry in its address's digest partition (the invitee index): found by address, never named."""
+    return _invitee_pk(organization_id, email), PREFIX + candidate_id
+
+
+def _external_put(candidate: Candidate) -> Item:
+    assert candidate.external_id is not None
+    return put_op(
+        {
+            "PK": _external_pk(candidate.organization_id, candidate.external_id),
+            "SK": EXTERNAL_SK,
+            "candidate_id": candidate.id,
+        },
+        unique=True,
+    )
 
 
 def save_candidate(candidate: Candidate) -> None:
+    """Overwrite a stored profile as it is (its index entries are not touched)."""
     table().put(_candidate_item(candidate))
 
 
-def new_candidate_op(candidate: Candidate) -> Item:
-    """Store a new profile in the caller's transaction (that of the session it starts), never over another."""
-    return put_op(_candidate_item(candidate), unique=True)
+def new_candidate_ops(candidate: Candidate) -> list[Item]:
+    """Store a new profile in the caller's transaction (that of the session it starts, or its own), never over
+    another: the profile, the organization's candidate counter, its address's index entry and, with an
+    external id, that id's item (taken only when free: the last op)."""
+    pk = org_pk(candidate.organization_id)
+    pk_email, sk_email = _email_index_key(candidate.organization_id, candidate.email, candidate.id)
+    ops = [
+        put_op(_candidate_item(candidate), unique=True),
+        counter_op(pk, _candidates_counter(candidate.organization_id), 1),
+        put_op({"PK": pk_email, "SK": sk_email, "candidate_id": candidate.id}),
+    ]
+    if candidate.external_id:
+        ops.append(_external_put(candidate))
+    return ops
+
+
+class ExternalIdTaken(Exception):
+    """Another candidate of the organization has the external id."""
+
+
+def save_new_candidate(candidate: Candidate) -> None:
+    """Store a new profile with its indexes; ExternalIdTaken when its external id is another's."""
+    try:
+        table().transact(*new_candidate_ops(candidate))
+    except ConditionFailed as exc:
+        if candidate.external_id and exc.reasons[-1] == "ConditionalCheckFailed":
+            raise ExternalIdTaken(candidate.external_id) from None
+        raise
+
+
+def candidate_with_external_id(organization_id: str, external_id: str) -> Candidate | None:
+    lookup = table().get(_external_pk(organization_id, external_id), EXTERNAL_SK)
+    if lookup is None:
+        return None
+    item = table().get(org_pk(organization_id), PREFIX + str(lookup["candidate_id"]))
+    return Candidate.model_validate(item) if item else None
+
+
+def list_candidates(organization_id: str, *, offset: int, limit: int) -> tuple[list[Candidate], int]:
+    """A page of the organization's profiles, oldest first (ids are UUIDv7), and how many there are."""
+    items = table().query_offset(org_pk(organization_id), prefix=PREFIX, offset=offset, limit=limit)
+    total = table().counter(org_pk(organization_id), _candidates_counter(organization_id))
+    # profiles stored before the counter existed are listed too: the total never says fewer than were seen
+    return [Candidate.model_validate(i) for i in items], max(total, offset + len(items))
+
+
+def candidates_with_email(organization_id: str, email: str, *, offset: int, limit: int) -> tuple[list[Candidate], int]:
+    """A page of the profiles with an address (any case), oldest first, through the address's digest partition."""
+    ids: list[str] = []
+    partition, cursor = _invitee_pk(organization_id, email), None
+    while True:
+        page = table().query(partition, prefix=PREFIX, limit=100, cursor=cursor)
+        ids += [str(item["SK"]).removeprefix(PREFIX) for item in page.items]
+        if not (cursor := page.cursor):
+            break
+    chosen = ids[offset : offset + limit]
+    items = table().get_many([(org_pk(organization_id), PREFIX + i) for i in chosen])
+    return [Candidate.model_validate(i) for i in items if i is not None], len(ids)
+
+
+def update_candidate(before: Candidate, after: Candidate) -> None:
+    """Store a profile's changed fields, only over the profile as read (its address and external id), moving its
+    address's index entry and its external id's item with it. ConditionFailed otherwise: `reasons[-1]` is the
+    new external id's (taken) when the external id changes."""
+    organization_id, pk = before.organization_id, org_pk(before.organization_id)
+    stored_after = _candidate_item(after)
+    fields = ("name", "email", "phone", "linkedin_url", "metadata", "updated_at")
+    sets = {f: stored_after.get(f) for f in fields}
+    expression = "SET " + ", ".join(f"#{f} = :{f}" for f in sets)
+    if after.external_id:
+        sets["external_id"] = after.external_id
+        expression += ", #external_id = :external_id"
+    else:
+        expression += " REMOVE #external_id"
+    condition = "attribute_exists(PK) AND email = :was_email AND " + (
+        "#external_id = :was_external" if before.external_id else "attribute_not_exists(#external_id)"
+    )
+    values: dict[str, Any] = {**sets, "was_email": before.email}
+    if before.external_id:
+        values["was_external"] = before.external_id
+    ops = [
+        update_op(
+            pk,
+            PREFIX + before.id,
+            expression,
+            condition=condition,
+            names={f"#{f}": f for f in (*fields, "external_id")},
+            **values,
+        )
+    ]
+    if before.email.strip().lower() != after.email.strip().lower():
+        ops.append(delete_op(*_email_index_key(organization_id, before.email, before.id)))
+        pk_email, sk_email = _email_index_key(organization_id, after.email, after.id)
+        ops.append(put_op({"PK": pk_email, "SK": sk_email, "candidate_id": after.id}))
+    if before.external_id != after.external_id:
+        if before.external_id:
+            ops.append(delete_op(_external_pk(organization_id, before.external_id), EXTERNAL_SK))
+        if after.external_id:
+            ops.append(_external_put(after))
+    table().transact(*ops)
 
 
 def get_candidate(organization_id: str, candidate_id: str) -> Candidate:
@@ -75,6 +201,12 @@ def get_candidate(organization_id: str, candidate_id: str) -> Candidate:
     if item is None:
         raise NotFound("candidate not found", field="candidate_id")
     return Candidate.model_validate(item)
+
+
+def get_candidates(organization_id: str, candidate_ids: Sequence[str]) -> dict[str, Candidate]:
+    """The profiles of these ids by id, read together (BatchGetItem); ids with no profile are left out."""
+    items = table().get_many([(org_pk(organization_id), PREFIX + i) for i in dict.fromkeys(candidate_ids)])
+    return {str(i["id"]): Candidate.model_validate(i) for i in items if i is not None}
 
 
 def add_candidate_file(organization_id: str, candidate_id: str, file: CandidateFile) -> None:
@@ -92,24 +224,46 @@ def get_erasure_item(organization_id: str, candidate_id: str) -> Item | None:
     return table().get(org_pk(organization_id), ERASURE_PREFIX + candidate_id)
 
 
-def record_erasure(organization_id: str, candidate_id: str, erasure: dict[str, Any]) -> None:
-    """Overwrite the profile's personal data and record the erasure (`erasure`: the record, as JSON)."""
+def record_erasure(
+    organization_id: str,
+    candidate_id: str,
+    erasure: dict[str, Any],
+    *,
+    email: str | None = None,
+    external_id: str | None = None,
+) -> None:
+    """Overwrite the profile's personal data and record the erasure (`erasure`: the record, as JSON).
+
+    With the profile's `email` and `external_id` as read, its address's index entry goes and its external
+    id is released (the profile keeps neither); the profile must still have that external id.
+    """
     pk = org_pk(organization_id)
-    table().transact(
+    condition = "attribute_exists(PK) AND " + (
+        "external_id = :external" if external_id else "attribute_not_exists(external_id)"
+    )
+    values: dict[str, Any] = {"external": external_id} if external_id else {}
+    ops = [
         update_op(
             pk,
             PREFIX + candidate_id,
             "SET #name = :erased, email = :erased, phone = :none, linkedin_url = :none, address = :none, "
-            "files = :files, erased_at = :at",
-            condition="attribute_exists(PK)",
+            "files = :files, metadata = :metadata, erased_at = :at REMOVE external_id",
+            condition=condition,
             names={"#name": "name"},
             erased=ERASED,
             none=None,
             files=[],
+            metadata={},
             at=erasure["erased_at"],
+            **values,
         ),
         put_op({"PK": pk, "SK": ERASURE_PREFIX + candidate_id, "type": "CandidateErasure", **erasure}),
-    )
+    ]
+    if email and email != ERASED:
+        ops.append(delete_op(*_email_index_key(organization_id, email, candidate_id)))
+    if external_id:
+        ops.append(delete_op(_external_pk(organization_id, external_id), EXTERNAL_SK))
+    table().transact(*ops)
 
 
 # ------------------------------------------------------------------ campaigns
@@ -187,18 +341,31 @@ def list_campaigns(
 
 
 def move_campaign(campaign: Campaign, updated: Campaign) -> None:
-    """Store a change of status, moving the campaign between its lists' counters (only from the status read)."""
+    """Store a change of status, moving the campaign between its lists' counters (only from the status read), and
+    its name; a rename alone touches no counter."""
     organization_id = campaign.organization_id
+    if updated.status is campaign.status:
+        table().update(
+            org_pk(organization_id),
+            CAMPAIGN_PREFIX + campaign.id,
+            "SET #name = :name, updated_at = :at",
+            condition="attribute_exists(PK)",
+            names={"#name": "name"},
+            name=updated.name,
+            at=updated.updated_at.isoformat(),
+        )
+        return
     _, _, by_status, by_both = campaign_lists(updated, updated.status)
     table().transact(
         update_op(
             org_pk(organization_id),
             CAMPAIGN_PREFIX + campaign.id,
-            "SET #status = :new, updated_at = :at, GSI1PK = :by_status, GSI3PK = :by_both",
+            "SET #status = :new, #name = :name, updated_at = :at, GSI1PK = :by_status, GSI3PK = :by_both",
             condition="#status = :old",
-            names={"#status": "status"},
+            names={"#status": "status", "#name": "name"},
             new=updated.status.value,
             old=campaign.status.value,
+            name=updated.name,
             at=updated.updated_at.isoformat(),
             by_status=by_status,
             by_both=by_both,
@@ -242,6 +409,44 @@ def _invited_key(organization_id: str, campaign_id: str, email: str) -> tuple[st
     return _invitee_pk(organization_id, email), CAMPAIGN_PREFIX + campaign_id
 
 
+# An invite is listed in its campaign twice: GSI1 holds all of them (by id: by creation), GSI2 those of one stored
+# status (by expiry, then id: a status list splits at "now" into live and expired invites). The invite carries
+# the GSI2 partition of each status it can move to (`lists`), so a move names it without knowing the campaign.
+_LISTED_STATUSES = (
+    InviteStatus.pending,
+    InviteStatus.opened,
+    InviteStatus.started,
+    InviteStatus.completed,
+    InviteStatus.revoked,
+)
+UNLISTED = "UNLISTED"  # the GSI2 partition of an invite stored before the lists (listed nowhere: no GSI2SK)
+
+
+def invites_partition(organization_id: str, campaign_id: str, status: InviteStatus | None = None) -> str:
+    base = f"{org_pk(organization_id)}#CAMPAIGN#{campaign_id}#INVITES"
+    return f"{base}#{status.value}" if status else base
+
+
+def _invite_list_keys(invite: Invite) -> Item:
+    org, campaign = invite.organization_id, invite.campaign_id
+    return {
+        "GSI1PK": invites_partition(org, campaign),
+        "GSI1SK": invite.id,
+        "GSI2PK": invites_partition(org, campaign, invite.status),
+        "GSI2SK": f"{times.iso_seconds(invite.expires_at)}#{invite.id}",
+        "lists": {status.value: invites_partition(org, campaign, status) for status in _LISTED_STATUSES},
+    }
+
+
+def _moved_to(status: InviteStatus) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The SET clause moving an invite to `status`'s list, with its names and values."""
+    return (
+        "GSI2PK = if_not_exists(#lists.#to, :unlisted)",
+        {"#lists": "lists", "#to": status.value},
+        {"unlisted": UNLISTED},
+    )
+
+
 def _invite_writes(invite: Invite, *, replacing: str | None = None, guarded: bool = True) -> list[Item]:
     """The invite, its token lookup, its index entry, and its campaign's pointer to it (`guarded`: taken only
     when the address has no invite in the campaign, or when it still names `replacing`, an expired one)."""
@@ -257,7 +462,14 @@ def _invite_writes(invite: Invite, *, replacing: str | None = None, guarded: boo
         guard = put_op(pointer, unique=True)
     return [
         put_op(
-            {"PK": pk, "SK": INVITE_PREFIX + invite.id, "type": "Invite", **invite.model_dump(mode="json")}, unique=True
+            {
+                "PK": pk,
+                "SK": INVITE_PREFIX + invite.id,
+                "type": "Invite",
+                **_invite_list_keys(invite),
+                **invite.model_dump(mode="json"),
+            },
+            unique=True,
         ),
         put_op(
             {
@@ -433,12 +645,14 @@ def get_invite_item(organization_id: str, invite_id: str) -> Item | None:
 
 def mark_invite_opened(invite: Invite, opened: Invite) -> None:
     """Pending → opened (ConditionFailed when a concurrent request moved it first)."""
+    moved, names, values = _moved_to(InviteStatus.opened)
     table().update(
         org_pk(invite.organization_id),
         INVITE_PREFIX + invite.id,
-        "SET #status = :opened, opened_at = :at",
+        f"SET #status = :opened, opened_at = :at, {moved}",
         condition="#status = :pending",
-        names={"#status": "status"},
+        names={"#status": "status", **names},
+        **values,
         opened=InviteStatus.opened.value,
         pending=InviteStatus.pending.value,
         at=opened.model_dump(mode="json")["opened_at"],
@@ -457,12 +671,14 @@ def invite_used_op(
             "opened": InviteStatus.opened.value,
             "now": times.iso_seconds(now()),
         }
+    moved, names, moved_values = _moved_to(status)
     return update_op(
         org_pk(organization_id),
         INVITE_PREFIX + invite_id,
-        "SET #status = :new, session_id = :session, candidate_id = :candidate",
+        f"SET #status = :new, session_id = :session, candidate_id = :candidate, {moved}",
         condition=condition,
-        names={"#status": "status"},
+        names={"#status": "status", **names},
+        **moved_values,
         new=status.value,
         session=session_id,
         candidate=candidate_id,
@@ -495,3 +711,82 @@ def erased_invite_ops(organization_id: str, email: str, invite_ids: list[str]) -
         campaigns = sorted({str(item["campaign_id"]) for item in items})
         ops += [delete_op(*_invited_key(organization_id, campaign_id, email)) for campaign_id in campaigns]
     return ops
+
+
+# ------------------------------------------------------------------ a campaign's invites
+
+
+def _page_of(items: list[Item]) -> list[Invite]:
+    return [Invite.model_validate(item) for item in items]
+
+
+def list_campaign_invites(
+    campaign: Campaign, *, status: InviteStatus | None, offset: int, limit: int
+) -> tuple[list[Invite], int]:
+    """A page of a campaign's invites and how many match (`status` as read: pending and opened ones past their
+    expiry are `expired`). Unfiltered: oldest first, counted by the campaign's invites_sent; by status: by expiry,
+    counted by a COUNT query of the same range (expiry moves invites between lists without a write)."""
+    organization_id, campaign_id = campaign.organization_id, campaign.id
+    if status is None:
+        items = table().query_offset(
+            invites_partition(organization_id, campaign_id), index="GSI1", offset=offset, limit=limit
+        )
+        return _page_of(items), max(campaign.invites_sent, offset + len(items))
+    at = times.iso_seconds(now())
+    live, gone = (at + "$", "~"), ("0", at + "$")  # "#" < "$": one expiring this second is expired
+    if status is InviteStatus.expired:
+        ranges = [(invites_partition(organization_id, campaign_id, s), gone) for s in _UNUSED]
+    elif status in _UNUSED:
+        ranges = [(invites_partition(organization_id, campaign_id, status), live)]
+    else:
+        ranges = [(invites_partition(organization_id, campaign_id, status), ("0", "~"))]
+    found: list[Item] = []
+    for partition, between in ranges:
+        found += table().query_offset(partition, index="GSI2", offset=0, limit=offset + limit, between=between)
+    found.sort(key=lambda item: str(item["GSI2SK"]))
+    total = sum(table().count(partition, index="GSI2", between=between) for partition, between in ranges)
+    return _page_of(found[offset : offset + limit]), total
+
+
+_UNUSED = (InviteStatus.pending, InviteStatus.opened)
+
+
+def revoke_invite(invite: Invite, at: datetime) -> Invite:
+    """Pending or opened → revoked (ConditionFailed when it was used, or revoked, meanwhile)."""
+    moved, names, values = _moved_to(InviteStatus.revoked)
+    item = table().update(
+        org_pk(invite.organization_id),
+        INVITE_PREFIX + invite.id,
+        f"SET #status = :revoked, revoked_at = :at, {moved}",
+        condition="attribute_exists(PK) AND #status IN (:pending, :opened)",
+        names={"#status": "status", **names},
+        **values,
+        revoked=InviteStatus.revoked.value,
+        pending=InviteStatus.pending.value,
+        opened=InviteStatus.opened.value,
+        at=times.iso_seconds(at),
+    )
+    return Invite.model_validate(item)
+
+
+def queue_invite_mail_again(invite: Invite) -> Invite:
+    """Queue an invite's mail again (resend): only while it is usable (pending, opened or started and unexpired)
+    and its mail is not being handed to SES at this moment. ConditionFailed otherwise."""
+    item = table().update(
+        org_pk(invite.organization_id),
+        INVITE_PREFIX + invite.id,
+        "SET #mail = :queued, mail_error = :none",
+        condition=(
+            "attribute_exists(PK) AND #status IN (:pending, :opened, :started) AND expires_at > :now "
+            "AND NOT (#mail = :sending)"
+        ),
+        names={"#mail": "mail_status", "#status": "status"},
+        queued=MailStatus.queued.value,
+        none=None,
+        pending=InviteStatus.pending.value,
+        opened=InviteStatus.opened.value,
+        started=InviteStatus.started.value,
+        now=times.iso_seconds(now()),
+        sending=MailStatus.sending.value,
+    )
+    return Invite.model_validate(item)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from panelist.models.common import Entity, Input, Output, Timestamp
 
@@ -45,6 +45,7 @@ class InviteStatus(StrEnum):
     started = "started"
     completed = "completed"
     expired = "expired"
+    revoked = "revoked"  # withdrawn by the organization (DELETE /api/invites/{token}): the link cannot start
 
 
 class MailStatus(StrEnum):
@@ -72,6 +73,7 @@ class Invite(Entity):
     mail_status: MailStatus | None = None  # None: an invite stored before mail was queued
     mail_error: str | None = None
     mailed_at: datetime | None = None
+    revoked_at: datetime | None = None
 
 
 class ProjectCreate(Input):
@@ -94,7 +96,16 @@ class CampaignCreate(Input):
 
 
 class CampaignUpdate(Input):
-    status: CampaignStatus
+    """A new status, a new name, or both (the rename is stored with the status change)."""
+
+    status: CampaignStatus | None = Field(default=None, description="active → completed → archived, never back")
+    name: str | None = Field(default=None, min_length=1, max_length=200, description="Campaign name (internal use)")
+
+    @model_validator(mode="after")
+    def _something(self) -> CampaignUpdate:
+        if self.status is None and self.name is None:
+            raise ValueError("send status, name or both")
+        return self
 
 
 class CampaignCreated(Output):
@@ -145,6 +156,10 @@ class InviteRequest(Input):
     custom_message: str | None = Field(default=None, max_length=2000, description="Added to the email")
 
 
+class InviteResend(Input):
+    custom_message: str | None = Field(default=None, max_length=2000, description="Added to the email")
+
+
 class InviteOut(Output):
     id: str
     email: str
@@ -174,3 +189,11 @@ class InviteDetail(Output):
     expires_at: Timestamp
     created_at: Timestamp
     mail_status: MailStatus | None = Field(default=None, description="Where the invitation mail is")
+
+
+class InviteListItem(InviteDetail):
+    candidate_id: str | None = None
+    session_id: str | None = None
+    opened_at: Timestamp | None = None
+    mailed_at: Timestamp | None = None
+    revoked_at: Timestamp | None = None

@@ -68,7 +68,7 @@ def save_new_session(session: Session, *, new_candidate: Candidate | None = None
     if new_candidate is not None:
         if new_candidate.id != session.candidate_id:
             raise ValueError("the new candidate is not the session's")
-        ops.append(candidates.new_candidate_op(new_candidate))
+        ops.extend(candidates.new_candidate_ops(new_candidate))
     if session.campaign_id:
         ops.append(_campaign_op(session, ("started", "completed") if completed else ("started",)))
     if session.invite_id:
@@ -109,6 +109,8 @@ def _refuse_invite(session: Session) -> None:
         raise NotFound("invite not found", field="invite_id")
     if invite["status"] in (InviteStatus.pending.value, InviteStatus.opened.value):
         raise Gone("the invite has expired", field="invite_id", expected="an invite before its expires_at")
+    if invite["status"] == InviteStatus.revoked.value:  # revoked while the start was on its way
+        raise Gone("the invitation was withdrawn by the organization that sent it", field="invite_id")
     raise Conflict("the invite has already been used for a session", field="invite_id")
 
 
