@@ -91,6 +91,14 @@ def test_the_seed_example_lists_a_campaigns_completed_sessions_in_the_seeds_shap
         "duration_minutes": 12,
         "started_at": "2024-10-20T10:00:00Z",
         "completed_at": "2024-10-20T10:12:00Z",
+        # issue 15: ids and scoring (no candidate or interview stored here; not analysed)
+        "candidate_id": sessions[0].candidate_id,
+        "external_id": None,
+        "interview_id": sessions[0].interview_id,
+        "ai_interview_id": None,
+        "overall_score": None,
+        "bucket": None,
+        "analysis_status": "pending",
     }
     assert body["pagination"] == {"total": 3, "limit": 50, "offset": 0, "has_more": False}
 

@@ -78,6 +78,13 @@ def test_details_have_the_seeds_shape_and_the_response_id(api, tenant_a):
         "duration_minutes": 12,
         "started_at": "2024-10-20T10:00:00Z",
         "completed_at": "2024-10-20T10:12:00Z",
+        "candidate_id": session.candidate_id,
+        "external_id": None,
+        "interview_id": session.interview_id,
+        "ai_interview_id": None,
+        "overall_score": None,
+        "bucket": None,
+        "analysis_status": "pending",
         "transcript_url": f"https://api.example.com/api/session/{session.id}/transcript",
         "audio_url": f"https://api.example.com/api/session/{session.id}/audio",
     }

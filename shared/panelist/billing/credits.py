@@ -296,12 +296,10 @@ def ledger(organization_id: str, start: date, end: date) -> list[CreditTransacti
 
 
 def usage(organization_id: str, start: date | None, end: date | None) -> dict[str, Any]:
-    """Credits charged per UTC day and per kind (sessions, generations, translations) in [start, end]."""
+    """Credits charged per UTC day (per month beyond DAILY_USAGE_DAYS) and per kind in [start, end]."""
     today = _now().date()
     end = end or today
     start = start or end.replace(day=1)
     if end < start:
         raise BadRequest("end_date is before start_date", field="end_date", expected="a date on or after start_date")
-    if (end - start).days > 366:
-        raise BadRequest("the range is longer than 366 days", field="end_date", expected="at most 366 days")
     return views.usage(ledger(organization_id, start, end), start, end)

@@ -72,31 +72,47 @@ def topup_out(transaction: CreditTransaction, balance: Credits) -> TopupOut:
     return TopupOut(transaction=transaction_out(transaction), balance=balance_out(balance))
 
 
+DAILY_USAGE_DAYS = 366
+"""A range whose end is more days than this after its start is answered per month (`by_month`, `by_day`
+empty); within it, per day."""
+
+
+def _buckets(buckets: dict[str, dict[str, int]], label: str) -> list[dict[str, Any]]:
+    return [
+        {
+            label: key,
+            "credits_used": show(sum(values.values())),
+            "by_kind": {kind: show(value) for kind, value in values.items()},
+        }
+        for key, values in sorted(buckets.items())
+    ]
+
+
 def usage(entries: Sequence[CreditTransaction], start: date, end: date) -> dict[str, Any]:
-    """Credits charged per UTC day and per kind (refunds netted out), and credits added, over [start, end]."""
+    """Credits charged per kind (refunds netted out), and credits added, over [start, end]: per UTC day
+    (`by_day`) for a range of up to DAILY_USAGE_DAYS days (the seed's shape), else per UTC month (`by_month`,
+    the first and last months cut at the range's ends, and `by_day` empty)."""
+    monthly = (end - start).days > DAILY_USAGE_DAYS
     kinds = [kind.value for kind in ChargeKind]
-    days: dict[str, dict[str, int]] = {}
+    buckets: dict[str, dict[str, int]] = {}
     totals = dict.fromkeys(kinds, 0)
     added = 0
     for txn in entries:
         if txn.type in (TransactionType.charge, TransactionType.refund) and txn.kind is not None:
             day = txn.created_at.astimezone(UTC).date().isoformat()
-            days.setdefault(day, dict.fromkeys(kinds, 0))[txn.kind.value] -= txn.amount
+            key = day[:7] if monthly else day
+            buckets.setdefault(key, dict.fromkeys(kinds, 0))[txn.kind.value] -= txn.amount
             totals[txn.kind.value] -= txn.amount
         elif txn.amount > 0:
             added += txn.amount
-    return {
+    shown: dict[str, Any] = {
         "start_date": start.isoformat(),
         "end_date": end.isoformat(),
         "total_credits_used": show(sum(totals.values())),
         "total_credits_added": show(added),
         "by_kind": {kind: show(value) for kind, value in totals.items()},
-        "by_day": [
-            {
-                "date": day,
-                "credits_used": show(sum(values.values())),
-                "by_kind": {kind: show(value) for kind, value in values.items()},
-            }
-            for day, values in sorted(days.items())
-        ],
+        "by_day": [] if monthly else _buckets(buckets, "date"),
     }
+    if monthly:
+        shown["by_month"] = _buckets(buckets, "month")
+    return shown

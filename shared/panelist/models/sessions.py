@@ -72,6 +72,12 @@ class Assessment(BaseModel):
     why_not_hire: list[str]
 
 
+class AnalysisStatus(StrEnum):
+    pending = "pending"
+    completed = "completed"
+    failed = "failed"
+
+
 class Integrity(BaseModel):
     tab_switches: int = 0
     pastes: int = 0
@@ -82,6 +88,9 @@ class Session(Entity):
     number: int = Field(description="Per-organization number: the Xobin `response_id`")
     organization_id: str
     interview_id: str
+    interview_version: int = Field(
+        default=1, description="The version of the interview it runs on (interviews.store.interview_for)"
+    )
     candidate_id: str
     campaign_id: str | None = None
     invite_id: str | None = None
@@ -99,11 +108,26 @@ class Session(Entity):
     consented_at: datetime | None = Field(default=None, description="When the candidate agreed to take part")
     completed_at: datetime | None = None
     updated_at: datetime
+    analysis_error: str | None = Field(
+        default=None,
+        description="Why the last analysis failed (set with `analysis.failed`); None once an analysis is written",
+    )
 
     @property
     def duration_minutes(self) -> int:
         end = self.completed_at or self.updated_at
         return max(0, round((end - self.started_at).total_seconds() / 60))
+
+    @property
+    def overall_score(self) -> float | None:
+        return None if self.assessment is None else self.assessment.score
+
+    @property
+    def analysis_status(self) -> AnalysisStatus:
+        """completed once an assessment is written, failed while the last analysis failed, else pending."""
+        if self.assessment is not None:
+            return AnalysisStatus.completed
+        return AnalysisStatus.failed if self.analysis_error else AnalysisStatus.pending
 
 
 class SessionSummary(BaseModel):
@@ -129,11 +153,85 @@ class SessionSummary(BaseModel):
         )
 
 
-class SessionDetail(SessionSummary):
+class SessionListed(SessionSummary):
+    """A session in `GET /api/sessions`: the seed's fields, then its ids and its scoring (issue 15)."""
+
+    candidate_id: str
+    external_id: str | None = Field(description="The candidate's `external_id` (an ATS id), if it has one")
+    interview_id: str = Field(description="The interview's UUID")
+    ai_interview_id: int | None = Field(description="The interview's number (Xobin); None if it was deleted")
+    overall_score: float | None = Field(description="0-100, the recruiter assessment's score; None until analysed")
+    bucket: Bucket | None = Field(description="strong, moderate or weak (the overall score); None until analysed")
+    analysis_status: AnalysisStatus
+
+
+class SessionDetail(SessionListed):
     """A session as InterviewRelay shows it, with its Xobin `response_id`."""
 
     transcript_url: str
     audio_url: str | None
+
+
+class Criteria(BaseModel):
+    """An answer's reasons sorted by the evaluation criteria they name."""
+
+    met: list[str]
+    partly: list[str]
+    missed: list[str]
+
+
+class AnswerResult(BaseModel):
+    """One answer of a result: its question, the candidate's words and their evaluation."""
+
+    question_id: str
+    question_number: int | None = Field(description="1-based position in the interview; None if unknown")
+    question: str | None = Field(description="The question's prompt; None if the interview is gone")
+    skill: str | None
+    follow_up: bool
+    answer: str
+    started_at: float = Field(description="Seconds since the session started")
+    ended_at: float
+    score: float | None
+    bucket: Bucket | None
+    summary: str | None
+    reasons: list[str]
+    criteria: Criteria
+    speech: SpeechAnalytics | None
+
+
+class AssessmentResult(BaseModel):
+    """The AI recruiter assessment of the whole session."""
+
+    overall_score: float
+    bucket: Bucket
+    overall: str
+    resume_analysis: str
+    why_hire: list[str]
+    why_not_hire: list[str]
+
+
+class SessionResult(BaseModel):
+    """`GET /api/sessions/{id}/result`: the scored result; scores null while `analysis_status` is not completed."""
+
+    session_id: str
+    response_id: int
+    status: SessionStatus
+    analysis_status: AnalysisStatus
+    analysis_error: str | None
+    candidate_id: str
+    external_id: str | None
+    interview_id: str
+    ai_interview_id: int | None
+    role: str | None
+    language: str
+    started_at: Timestamp
+    completed_at: Timestamp | None
+    duration_minutes: int
+    overall_score: float | None
+    bucket: Bucket | None
+    assessment: AssessmentResult | None
+    answers: list[AnswerResult]
+    integrity: Integrity
 
 
 class TranscriptTurn(BaseModel):

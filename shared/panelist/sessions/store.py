@@ -5,12 +5,22 @@ A session is listed in up to four partitions (all, by status, by campaign, by ca
 each sorted by start time. Every partition has counters for its total and for each year, month and
 day of start, changed in the transaction that adds, moves or removes the session, so a list's
 `total` is read from counters, even for a date range, and a page reads only the items it shows.
+
+Lists by interview and by candidate (each alone and by status) are partitions of list items
+(`SESSIONLIST`, PK the partition, SK the start time, holding the session id) written and moved with the
+session, counted the same way; a page reads its list items, then its sessions with one BatchGetItem.
+Score lists (issue 15) are the same kind of items, written when an analysis writes or changes the
+overall score: partitions by organization, campaign, interview or candidate, each alone and by status,
+sorted by score (SK `<score in hundredths, 5 digits>#<start>#<id>`), with counters per tens and per
+unit of score, so `min_score` totals read at most 20 counters. Only analysed sessions are in them.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from panelist.core import times
@@ -18,6 +28,8 @@ from panelist.core.errors import BadRequest, NotFound
 from panelist.core.storage import Item, Page, counter_op, delete_op, list_counter, org_pk, put_op, table, update_op
 from panelist.models.common import now
 from panelist.models.sessions import Answer, Session, SessionStatus, Turn
+
+LIST_ITEM = "SessionListItem"
 
 PREFIX = "SESSION#"
 ACTIVE_PK = "ACTIVESESSIONS"  # in-progress sessions by last activity, for the abandonment sweep
@@ -51,6 +63,96 @@ def session_lists(session: Session) -> dict[str, str]:
 
 def _sort_key(session: Session) -> str:
     return times.sortable(session.started_at) + "#" + session.id
+
+
+def _owner_partition(organization_id: str, owner: str, owner_id: str, status: SessionStatus | None) -> str:
+    """A list partition of list items: sessions of one interview or candidate (`owner`), by status or all."""
+    base = f"{org_pk(organization_id)}#SESSIONS#{owner}#{owner_id}"
+    return f"{base}#{status.value}" if status else base
+
+
+def item_lists(session: Session) -> list[str]:
+    """The list-item partitions (by interview, by candidate; all and by status) the session is in."""
+    return [
+        _owner_partition(session.organization_id, owner, owner_id, status)
+        for owner, owner_id in (("INTERVIEW", session.interview_id), ("CANDIDATE", session.candidate_id))
+        for status in (None, session.status)
+    ]
+
+
+def _list_item_op(partition: str, session: Session, sort_key: str) -> Item:
+    return put_op({"PK": partition, "SK": sort_key, "type": LIST_ITEM, "session_id": session.id})
+
+
+SCORE_OWNERS = ("CAMPAIGN", "INTERVIEW", "CANDIDATE")
+
+
+def _score_partition(
+    organization_id: str, owner: str | None, owner_id: str | None, status: SessionStatus | None
+) -> str:
+    base = f"{org_pk(organization_id)}#SESSIONS#SCORE"
+    if owner:
+        base += f"#{owner}#{owner_id}"
+    return f"{base}#{status.value}" if status else base
+
+
+def score_lists(session: Session) -> list[str]:
+    """The score-list partitions an analysed session is in (none while it has no overall score)."""
+    if session.overall_score is None:
+        return []
+    owners: list[tuple[str | None, str | None]] = [
+        (None, None),
+        ("INTERVIEW", session.interview_id),
+        ("CANDIDATE", session.candidate_id),
+    ]
+    if session.campaign_id:
+        owners.append(("CAMPAIGN", session.campaign_id))
+    return [
+        _score_partition(session.organization_id, owner, owner_id, status)
+        for owner, owner_id in owners
+        for status in (None, session.status)
+    ]
+
+
+def score_key(score: float) -> str:
+    """A score (0-100) as a fixed-width sort key, in hundredths: 73.5 → `07350`."""
+    return f"{round(score * 100):05d}"
+
+
+def _score_buckets(score: float) -> list[str]:
+    """The counters a score counts in: its tens (`T7` for 70-79.99, `T10` for 100) and its unit (`U73`)."""
+    unit = min(100, int(score))
+    return [f"T{unit // 10}", f"U{unit}"]
+
+
+def min_score_buckets(min_score: int) -> list[str]:
+    """Counters that together count the scores >= min_score exactly: units up to the next ten, then tens."""
+    next_ten = -(-min_score // 10) * 10
+    return [f"U{u}" for u in range(min_score, min(next_ten, 101))] + [f"T{t}" for t in range(next_ten // 10, 11)]
+
+
+def score_ops(before: Session, after: Session) -> list[Item]:
+    """Writes that move a session in the score lists from `before`'s overall score to `after`'s.
+
+    One operation per item (a transaction may not touch an item twice): counter changes are netted.
+    """
+    if (before.overall_score, before.status) == (after.overall_score, after.status):
+        return []
+    pk = org_pk(after.organization_id)
+    items: dict[tuple[str, str], Item] = {}
+    deltas: Counter[str] = Counter()
+    for session, delta in ((before, -1), (after, 1)):
+        score = session.overall_score
+        if score is None:
+            continue
+        sort_key = f"{score_key(score)}#{_sort_key(session)}"
+        for partition in score_lists(session):
+            items[(partition, sort_key)] = (
+                delete_op(partition, sort_key) if delta < 0 else _list_item_op(partition, session, sort_key)
+            )
+            for bucket in _score_buckets(score):
+                deltas[list_counter(partition, bucket)] += delta
+    return [*items.values(), *(counter_op(pk, name, d) for name, d in deltas.items() if d)]
 
 
 def list_counters(partition: str, started: datetime) -> list[str]:
@@ -141,6 +243,9 @@ def insert_session(session: Session, with_ops: list[Item]) -> Session:
         *_index_ops(session),
         counter_op(pk, "sessions"),
         *_counted(session, list(session_lists(session).values()), 1),
+        *(_list_item_op(partition, session, _sort_key(session)) for partition in item_lists(session)),
+        *_counted(session, item_lists(session), 1),
+        *score_ops(session.model_copy(update={"assessment": None}), session),
         *with_ops,
     )
     return session
@@ -165,11 +270,30 @@ def finish_ops(session: Session, finished: Session) -> list[Item]:
         ),
         *_counted(session, [before[index] for index in moved], -1),
         *_counted(session, [after[index] for index in moved], 1),
+        *_moved_items(session, finished),
+        *score_ops(session, finished),
+    ]
+
+
+def _moved_items(session: Session, finished: Session) -> list[Item]:
+    """The list items that move with a change of status (delete, put) and their counters."""
+    gone = [p for p in item_lists(session) if p not in item_lists(finished)]
+    new = [p for p in item_lists(finished) if p not in item_lists(session)]
+    return [
+        *(delete_op(partition, _sort_key(session)) for partition in gone),
+        *(_list_item_op(partition, finished, _sort_key(finished)) for partition in new),
+        *_counted(session, gone, -1),
+        *_counted(finished, new, 1),
     ]
 
 
 def set_fields_op(
-    session: Session, fields: Iterable[str], *, condition: str = "attribute_exists(PK)", **values: Any
+    session: Session,
+    fields: Iterable[str],
+    *,
+    condition: str = "attribute_exists(PK)",
+    names: dict[str, str] | None = None,
+    **values: Any,
 ) -> Item:
     """Write these fields of `session` as they are in the model, on `condition` (placeholders `values`)."""
     stored = session.model_dump(mode="json", include=set(fields))
@@ -178,7 +302,9 @@ def set_fields_op(
         PREFIX + session.id,
         "SET " + ", ".join(f"#{name} = :{name}" for name in stored),
         condition=condition,
-        names={f"#{name}": name for name in stored} | ({"#status": "status"} if "#status" in condition else {}),
+        names={f"#{name}": name for name in stored}
+        | ({"#status": "status"} if "#status" in condition else {})
+        | (names or {}),
         **values,
         **stored,
     )
@@ -187,8 +313,39 @@ def set_fields_op(
 def set_fields(
     session: Session, fields: Iterable[str], *, condition: str = "attribute_exists(PK)", **values: Any
 ) -> None:
-    """`set_fields_op`, on its own (ConditionFailed when the condition does not hold)."""
-    commit([set_fields_op(session, fields, condition=condition, **values)])
+    """`set_fields_op`, on its own (ConditionFailed when the condition does not hold).
+
+    Writing the `assessment` (the analysis) also moves the session in the score lists: the stored session
+    is read first and the write is conditional on its `updated_at` being unchanged (ConditionFailed when
+    it changed meanwhile: read and try again, as the analysis does).
+    """
+    fields = tuple(fields)
+    if "assessment" not in fields:
+        commit([set_fields_op(session, fields, condition=condition, **values)])
+        return
+    before = get_session(session.organization_id, session.id)
+    stored_at = before.model_dump(mode="json", include={"updated_at"})["updated_at"]
+    guarded = f"({condition}) AND #stored_updated_at = :stored_updated_at"
+    write = set_fields_op(
+        session,
+        fields,
+        condition=guarded,
+        names={"#stored_updated_at": "updated_at"},
+        stored_updated_at=stored_at,
+        **values,
+    )
+    commit([write, *score_ops(before, session.model_copy(update={"status": before.status}))])
+
+
+def save_analysis(session: Session, *, error: str | None = None) -> None:
+    """Write an analysis outcome: the analysed session's answers, turns and assessment (clearing
+    `analysis_error`), or, with `error`, only that the analysis failed (`analysis_error`, for `analysis.failed`).
+    """
+    if error is not None:
+        set_fields(session.model_copy(update={"analysis_error": error[:500]}), ("analysis_error",))
+        return
+    cleared = session.model_copy(update={"analysis_error": None})
+    set_fields(cleared, ("answers", "turns", "assessment", "updated_at", "analysis_error"))
 
 
 def commit(ops: list[Item], *, chunk: int = 100) -> None:
@@ -221,6 +378,16 @@ def _month_end(day: date) -> date:
 EARLIEST = date(2000, 1, 1)  # no session starts earlier: ranges are clipped to [EARLIEST, tomorrow]
 
 
+class SessionSort(StrEnum):
+    date = "date"
+    score = "score"
+
+
+class SortOrder(StrEnum):
+    asc = "asc"
+    desc = "desc"
+
+
 def list_sessions(
     organization_id: str,
     *,
@@ -228,19 +395,53 @@ def list_sessions(
     status: SessionStatus | None = None,
     start_date: date | None = None,
     end_date: date | None = None,
+    interview_id: str | None = None,
+    candidate_id: str | None = None,
+    min_score: int | None = None,
+    sort: SessionSort | None = None,
+    order: SortOrder | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[Session], int]:
-    """A page of sessions, oldest start first, and how many match: one Query, counters for the total.
+    """A page of sessions and how many match: one Query, counters for the total (and, for lists of list
+    items, one BatchGetItem of the page's sessions).
 
-    `start_date` and `end_date` are UTC days, both included.
+    By date (the default) oldest start first unless `order=desc`; `start_date` and `end_date` are UTC days,
+    both included. By score (`sort=score`, or `min_score` given): analysed sessions only, highest first
+    unless `order=asc`, ties by start. At most one of campaign_id, interview_id, candidate_id.
     """
+    owners = [(f, v) for f, v in (("campaign_id", campaign_id), ("interview_id", interview_id)) if v]
+    owners += [("candidate_id", candidate_id)] if candidate_id else []
+    if len(owners) > 1:
+        raise BadRequest(
+            "filter by one of campaign_id, interview_id and candidate_id",
+            field=owners[1][0],
+            expected="at most one of campaign_id, interview_id, candidate_id",
+        )
     if start_date and end_date and end_date < start_date:
         raise BadRequest("end_date is before start_date", field="end_date", expected="a date on or after start_date")
-    partition, index = _partition(organization_id, campaign_id, status)
+    by_score = sort is SessionSort.score or (sort is None and min_score is not None)
+    if sort is SessionSort.date and min_score is not None:
+        raise BadRequest(
+            "min_score lists analysed sessions by score", field="min_score", expected="no min_score with sort=date"
+        )
+    if by_score:
+        if start_date or end_date:
+            raise BadRequest(
+                "a date range lists sessions by date",
+                field="start_date" if start_date else "end_date",
+                expected="no date range with sort=score or min_score",
+            )
+        return _by_score(organization_id, owners[0] if owners else None, status, min_score, order, offset, limit)
+    forward = order is not SortOrder.desc
     pk = org_pk(organization_id)
+    if interview_id or candidate_id:
+        owner, owner_id = ("INTERVIEW", interview_id) if interview_id else ("CANDIDATE", candidate_id)
+        partition, index = _owner_partition(organization_id, owner, str(owner_id), status), None
+    else:
+        partition, index = _partition(organization_id, campaign_id, status)
     if start_date is None and end_date is None:
-        items = table().query_offset(partition, index=index, offset=offset, limit=limit)
+        items = table().query_offset(partition, index=index, offset=offset, limit=limit, forward=forward)
         total = table().counter(pk, list_counter(partition))
     else:
         low = max(start_date or EARLIEST, EARLIEST)
@@ -248,10 +449,34 @@ def list_sessions(
         if low > high:
             return [], 0
         between = (low.isoformat(), (high + timedelta(days=1)).isoformat())
-        items = table().query_offset(partition, index=index, offset=offset, limit=limit, between=between)
+        items = table().query_offset(
+            partition, index=index, offset=offset, limit=limit, between=between, forward=forward
+        )
         names = [list_counter(partition, bucket) for bucket in date_buckets(low, high)]
         total = sum(table().counters(pk, names).values())
+    if index is None:
+        return get_sessions(organization_id, [str(i["session_id"]) for i in items]), total
     return [Session.model_validate(i) for i in items], total
+
+
+def _by_score(
+    organization_id: str,
+    owner: tuple[str, str] | None,
+    status: SessionStatus | None,
+    min_score: int | None,
+    order: SortOrder | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[Session], int]:
+    """A page of a score list: list items with score >= min_score, then their sessions (BatchGetItem)."""
+    kind, owner_id = (owner[0].removesuffix("_id").upper(), owner[1]) if owner else (None, None)
+    partition = _score_partition(organization_id, kind, owner_id, status)
+    low = min_score or 0
+    between = (score_key(low), "~") if low else None
+    items = table().query_offset(partition, offset=offset, limit=limit, between=between, forward=order is SortOrder.asc)
+    names = [list_counter(partition, bucket) for bucket in min_score_buckets(low)]
+    total = sum(table().counters(org_pk(organization_id), names).values())
+    return get_sessions(organization_id, [str(i["session_id"]) for i in items]), total
 
 
 def get_session(organization_id: str, session_id: str) -> Session:
