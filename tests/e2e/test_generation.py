@@ -80,5 +80,9 @@ def test_generation_sends_signed_status_webhooks_in_order(client, served, receiv
         delivery.verify(secrets, headers, body)  # raises unless one signature matches
         payloads.append(json.loads(body))
     assert [p["status"] for p in payloads] == ["pending", "processing", "completed"]
-    assert all(set(p) == {"job_id", "status", "message", "timestamp"} and p["job_id"] == job_id for p in payloads)
+    seed = {"job_id", "status", "message", "timestamp"}
+    assert [set(p) for p in payloads] == [seed, seed, seed | {"ai_interview_id", "interview_id"}]
+    assert all(p["job_id"] == job_id for p in payloads)
+    assert payloads[2]["ai_interview_id"] == number
+    assert payloads[2]["interview_id"] == details.json["id"]
     assert payloads[1]["message"] == "AI Progress: Analyzing job requirements..."

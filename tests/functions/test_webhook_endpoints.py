@@ -55,7 +55,9 @@ def test_an_admin_registers_an_endpoint(api, tenant_a):
     reply = _create(api, tenant_a, events=["campaign.completed", "session.started"], description="ATS sync")
 
     assert reply.status == 201
-    assert set(reply.body) == {"id", "url", "events", "description", "created_at"}
+    assert set(reply.body) == {"id", "url", "events", "description", "enabled", "created_at", "updated_at"}
+    assert reply.body["enabled"] is True
+    assert reply.body["updated_at"] == reply.body["created_at"]
     assert reply.body["url"] == URL
     assert reply.body["events"] == ["campaign.completed", "session.started"]
     assert reply.body["description"] == "ATS sync"
@@ -176,7 +178,15 @@ def test_lists_page_oldest_first_with_exact_totals(api, tenant_a):
 
     everything = _list(api, tenant_a).body
     assert [e["id"] for e in everything["webhooks"]] == ids
-    assert set(everything["webhooks"][0]) == {"id", "url", "events", "description", "created_at"}
+    assert set(everything["webhooks"][0]) == {
+        "id",
+        "url",
+        "events",
+        "description",
+        "enabled",
+        "created_at",
+        "updated_at",
+    }
     assert (everything["total"], everything["limit"], everything["offset"]) == (3, 50, 0)
     first = _list(api, tenant_a, limit=2).body
     assert [e["id"] for e in first["webhooks"]] == ids[:2]
@@ -247,6 +257,12 @@ def test_the_secret_routes_still_win_over_the_endpoint_id_route(api, template, t
         ("POST", "/api/webhooks"): ("CreateWebhookFunction", {}),
         ("DELETE", "/api/webhooks/abc"): ("DeleteWebhookFunction", {"id": "abc"}),
         ("DELETE", "/api/webhooks/secret"): ("DeleteWebhookFunction", {"id": "secret"}),
+        ("GET", "/api/webhooks/abc"): ("GetWebhookFunction", {"id": "abc"}),
+        ("PATCH", "/api/webhooks/abc"): ("UpdateWebhookFunction", {"id": "abc"}),
+        ("POST", "/api/webhooks/abc/test"): ("TestWebhookFunction", {"id": "abc"}),
+        ("GET", "/api/webhooks/abc/deliveries"): ("ListWebhookDeliveriesFunction", {"id": "abc"}),
+        ("POST", "/api/webhooks/deliveries/msg_1/replay"): ("ReplayWebhookDeliveryFunction", {"id": "msg_1"}),
+        ("GET", "/api/webhooks/deliveries"): ("GetWebhookFunction", {"id": "deliveries"}),
     }
     for (method, path), expected in functions.items():
         match = router.match(method, path)
@@ -256,7 +272,7 @@ def test_the_secret_routes_still_win_over_the_endpoint_id_route(api, template, t
     assert _error(_delete(api, tenant_a, "secret")) == (404, "NOT_FOUND", "id")
     assert api("get_webhook_secret", headers=tenant_a.as_admin()).body["secrets"] == secret
     reply = api("route_not_found", path="/api/webhooks/secret", method="PUT")
-    assert (reply.status, reply.headers["Allow"]) == (405, "DELETE, GET")
+    assert (reply.status, reply.headers["Allow"]) == (405, "DELETE, GET, PATCH")
 
 
 # ------------------------------------------------------------------ publish

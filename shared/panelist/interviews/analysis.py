@@ -9,6 +9,11 @@ Speech analytics come from the transcript, not from audio: no speech-recognition
 answer's `speech_accuracy` and `recognition_confidence` are 1.0 (nothing was recognised); an audio answer
 keeps the values its recogniser recorded, and without them is taken as transcribed (1.0): these two fields
 say nothing about an audio answer until a transcription step records them.
+
+Events: once the analysis is written (committed), `session.scored` goes to the organization's webhook
+endpoints, one per write (a rerun that writes nothing sends nothing); when the analysis gives up (its
+queue message's last attempt failed: next stop, the analysis dead-letter queue), `analysis_failed` records
+the failure on the session (`analysis_error`, so `analysis_status` reads failed) and sends `analysis.failed`.
 """
 
 from __future__ import annotations
@@ -20,19 +25,21 @@ from collections.abc import Sequence
 
 from panelist.candidates.store import get_candidate
 from panelist.core import aws
-from panelist.core.errors import Conflict, NotFound
+from panelist.core.errors import Conflict, NotFound, PanelistError
 from panelist.core.observability import logger
 from panelist.core.settings import get_settings
 from panelist.core.storage import ConditionFailed
 from panelist.interviews import ai
-from panelist.interviews.store import get_interview
+from panelist.interviews.store import interview_for
 from panelist.models.common import now
 from panelist.models.interviews import Interview
 from panelist.models.sessions import Answer, Sentiment, Session, SessionStatus, SpeechAnalytics, Turn
+from panelist.models.webhooks import AnalysisFailedData, SessionScoredData
 from panelist.sessions import store as sessions_store
 from panelist.sessions.store import get_session
+from panelist.webhooks import endpoints
 
-__all__ = ["analyse_session", "overall_score", "sentiment_of", "speech_analytics"]
+__all__ = ["analyse_session", "analysis_failed", "overall_score", "sentiment_of", "speech_analytics"]
 
 ATTEMPTS = 3  # reads-and-writes before a session that keeps changing is a Conflict
 RESUME_CHARS = 20_000  # of resume text given to the model
@@ -199,7 +206,7 @@ def analyse_session(organization_id: str, session_id: str) -> Session:
         session = get_session(organization_id, session_id)
         if session.status is SessionStatus.in_progress:
             raise Conflict("the session is still in progress", field="status")
-        interview = get_interview(organization_id, session.interview_id)
+        interview = interview_for(session)
         analysed = _analysed(session, interview, resume_text(session))
         if (analysed.answers, analysed.turns, analysed.assessment) == (
             session.answers,
@@ -210,14 +217,76 @@ def analyse_session(organization_id: str, session_id: str) -> Session:
         updated = analysed.model_copy(update={"updated_at": max(now(), session.updated_at)})
         read = session.model_dump(mode="json", include={"updated_at"})["updated_at"]
         try:
+            updated = updated.model_copy(update={"analysis_error": None})
             sessions_store.set_fields(
                 updated,
-                ("answers", "turns", "assessment", "updated_at"),
+                ("answers", "turns", "assessment", "updated_at", "analysis_error"),
                 condition="attribute_exists(PK) AND #updated_at = :read",
                 read=read,
             )
         except ConditionFailed:
             logger.info("session changed while it was analysed: analysing again", extra={"session_id": session_id})
             continue
+        _publish_scored(updated, interview)
         return updated
     raise Conflict("the session kept changing while it was analysed", field="id")
+
+
+def _publish_scored(session: Session, interview: Interview) -> None:
+    """`session.scored`, after the write committed: one per write (its key names the write's time)."""
+    if session.assessment is None:
+        return
+    score = session.assessment.score
+    data = SessionScoredData(
+        id=session.id,
+        response_id=session.number,
+        candidate_id=session.candidate_id,
+        interview_id=session.interview_id,
+        ai_interview_id=interview.number,
+        overall_score=score,
+        bucket=ai.bucket_of(score).value,
+        analysed_at=session.updated_at,
+    )
+    key = f"session.scored:{session.id}:{session.updated_at.isoformat()}"
+    endpoints.publish(session.organization_id, "session.scored", data.model_dump(mode="json"), idempotency_key=key)
+
+
+def failure_reason(exc: BaseException) -> str:
+    """Why an analysis failed, in words that hold no candidate data: our own errors' messages, else the type."""
+    if isinstance(exc, PanelistError):
+        return f"{exc.code}: {exc.message}"[:500]
+    return f"{type(exc).__name__}: the analysis could not be completed"[:500]
+
+
+def analysis_failed(organization_id: str, session_id: str, *, attempts: int, error: str, key: str) -> None:
+    """The analysis gave up: record it on the session (`analysis_error`) and send `analysis.failed`.
+
+    Never raises: the failure it reports is already being handled (the message goes to the dead-letter
+    queue). `key` names this failure (the queue message), so reporting it twice sends one event.
+    """
+    session: Session | None = None
+    try:
+        session = get_session(organization_id, session_id)
+        if session.assessment is None:  # an earlier analysis stays the session's result
+            sessions_store.save_analysis(session, error=error)
+    except Exception:
+        logger.exception("could not record the failed analysis", extra={"session_id": session_id})
+    number: int | None = None
+    if session is not None:
+        try:
+            number = interview_for(session).number
+        except Exception:  # the interview may be what failed
+            number = None
+    data = AnalysisFailedData(
+        id=session_id,
+        response_id=session.number if session else None,
+        candidate_id=session.candidate_id if session else None,
+        interview_id=session.interview_id if session else None,
+        ai_interview_id=number,
+        attempts=attempts,
+        error=error,
+        failed_at=now(),
+    )
+    endpoints.publish(
+        organization_id, "analysis.failed", data.model_dump(mode="json"), idempotency_key=f"analysis.failed:{key}"
+    )

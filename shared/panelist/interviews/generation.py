@@ -2,7 +2,8 @@
 
 `submit` records the job and starts the workflow; each task function of the workflow calls one step
 here. Every step updates the job's `current_step`, appends "AI Progress: ..." log entries, and every
-status change (pending → processing → completed | failed) is sent to the job's notification_url.
+status change (pending → processing → completed | failed) is sent to the job's notification_url; the
+`completed` one also names the interview (`ai_interview_id`, and `interview_id`, its UUID).
 """
 
 from __future__ import annotations
@@ -64,12 +65,14 @@ def _update(task: TaskExecution, *, message: str, notify: bool = False, **change
 
 def _notify(task: TaskExecution, message: str) -> None:
     if task.notification_url:
-        payload = {
+        payload: dict[str, Any] = {
             "job_id": task.id,
             "status": task.status.value,
             "message": message,
             "timestamp": times.iso_seconds(task.updated_at),
         }
+        if task.status is TaskStatus.completed and task.result:  # the seed's fields, then the interview's ids
+            payload |= {k: task.result[k] for k in ("ai_interview_id", "interview_id") if k in task.result}
         delivery.enqueue(
             task.organization_id,
             task.notification_url,

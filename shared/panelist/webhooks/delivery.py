@@ -15,6 +15,13 @@ the message with exponential backoff and full jitter and leaves it on the queue;
 receives SQS moves it to the dead-letter queue. A refused URL or another 4xx is permanent: recorded,
 not retried; so is a payload no longer kept (`expired`) or erased.
 
+Every webhook has a delivery record (`store.insert_delivery`): its status (pending, delivered, failed,
+dead-lettered, erased, expired, skipped), every attempt and the next retry's time; `GET /api/webhooks/{id}/deliveries`
+lists an endpoint's. A message for an endpoint names it (`endpoint_id`) and goes to the endpoint's current URL;
+when the endpoint is disabled or deleted by the time it is received, it is not sent and recorded `skipped`.
+`replay` queues a finished delivery again (dead-lettered included): a fresh series of MAX_ATTEMPTS attempts,
+numbered on from the earlier ones, with the same webhook-id.
+
 Signatures (https://www.standardwebhooks.com): `webhook-signature` is a space-separated list of
 `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">`, one per secret of the
 organization: two during the ROTATION_OVERLAP after `rotate_secret`. Receivers check it with `verify`.
@@ -42,11 +49,12 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
 from panelist.core import aws, net, queues
-from panelist.core.errors import BadRequest, ConfigurationError
+from panelist.core.errors import BadRequest, ConfigurationError, Conflict, Gone, NotFound, ServiceUnavailable
 from panelist.core.observability import logger, metrics
 from panelist.core.settings import get_settings
 from panelist.core.storage import Item
 from panelist.models.common import now
+from panelist.models.webhooks import OUTCOME_STATUS, DeliveryStatus, WebhookDelivery
 from panelist.webhooks import store
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a format marker, not a secret
@@ -60,6 +68,9 @@ ATTEMPT_RETENTION = timedelta(days=30)
 # A message lives 4 days in WebhookQueue, then up to 14 in its dead-letter queue (a FIFO queue's clock starts
 # again there), and 4 more if it is redriven: the payload outlives every message that refers to it.
 PAYLOAD_RETENTION = timedelta(days=30)
+# A delivery record outlives its payload by a week: a delivery listed then shows as `expired`, not as nothing.
+DELIVERY_RETENTION = PAYLOAD_RETENTION + timedelta(days=7)
+MAX_REPLAYS = 10
 USER_AGENT = "Panelist-Webhooks/1"
 TOLERANCE_SECONDS = 300
 
@@ -92,6 +103,8 @@ class QueuedWebhook(BaseModel):
     type: str = Field(pattern=r"^[A-Za-z0-9._:-]{1,128}$")  # sent as the webhook-event header
     payload: dict[str, Any] | None = None
     created_at: datetime
+    endpoint_id: str | None = None  # an endpoint's event: sent to its current URL, skipped once it is disabled
+    attempt_offset: int = Field(default=0, ge=0)  # a replay: the attempts recorded before it
 
 
 # ------------------------------------------------------------------ signatures
@@ -244,6 +257,7 @@ def enqueue(
     payload: dict[str, Any],
     *,
     idempotency_key: str | None = None,
+    endpoint_id: str | None = None,
 ) -> str:
     """Queue one webhook; its id (the `webhook-id` receivers deduplicate on).
 
@@ -262,6 +276,7 @@ def enqueue(
         url=url,
         type=event_type,
         created_at=now(),
+        endpoint_id=endpoint_id,
     )
     store.save_payload(
         organization_id,
@@ -271,15 +286,91 @@ def enqueue(
         at=message.created_at,
         expires=message.created_at + PAYLOAD_RETENTION,
     )
-    aws.client("sqs").send_message(
-        QueueUrl=settings.webhook_queue_url,
-        MessageBody=message.model_dump_json(exclude={"payload"}),
-        # One group per destination keeps its webhooks in order without one slow receiver holding up others.
-        MessageGroupId=hashlib.sha256(f"{organization_id}\n{url}".encode()).hexdigest(),
-        MessageDeduplicationId=message.id,
+    store.insert_delivery(
+        WebhookDelivery(
+            id=message.id,
+            organization_id=organization_id,
+            endpoint_id=endpoint_id,
+            url=url,
+            event_type=event_type,
+            created_at=message.created_at,
+            updated_at=message.created_at,
+        ),
+        message.created_at + DELIVERY_RETENTION,
     )
+    _send(message, message.id)
     logger.info("webhook queued", webhook_id=message.id, organization_id=organization_id, event_type=event_type)
     return message.id
+
+
+def _send(message: QueuedWebhook, deduplication_id: str) -> None:
+    aws.client("sqs").send_message(
+        QueueUrl=get_settings().webhook_queue_url,
+        MessageBody=message.model_dump_json(exclude={"payload"}, exclude_defaults=True),
+        # One group per destination keeps its webhooks in order without one slow receiver holding up others.
+        MessageGroupId=hashlib.sha256(f"{message.organization_id}\n{message.url}".encode()).hexdigest(),
+        MessageDeduplicationId=deduplication_id,
+    )
+
+
+_NOT_REPLAYABLE = {
+    DeliveryStatus.erased: "its payload was erased with the data of a candidate it names",
+    DeliveryStatus.expired: "its payload is no longer kept",
+}
+
+
+def replay(organization_id: str, webhook_id: str) -> WebhookDelivery:
+    """Queue a finished delivery again: a fresh series of attempts with the same webhook-id.
+
+    NotFound (naming `id`) for no such delivery in the organization; Gone for one whose payload was erased
+    or is no longer kept; Conflict for one still pending, replayed MAX_REPLAYS times, or whose endpoint
+    is disabled or deleted.
+    """
+    if not get_settings().webhook_queue_url:
+        raise ConfigurationError("PANELIST_WEBHOOK_QUEUE_URL is not set")
+    record = store.get_delivery(organization_id, webhook_id)
+    if record is None:
+        raise NotFound("webhook delivery not found", field="id")
+    if record.status in _NOT_REPLAYABLE:
+        raise Gone(f"the delivery cannot be replayed: {_NOT_REPLAYABLE[record.status]}", field="id")
+    payload = store.get_payload(organization_id, webhook_id)
+    if payload is None:
+        raise Gone(f"the delivery cannot be replayed: {_NOT_REPLAYABLE[DeliveryStatus.expired]}", field="id")
+    if "body" not in payload:
+        raise Gone(f"the delivery cannot be replayed: {_NOT_REPLAYABLE[DeliveryStatus.erased]}", field="id")
+    if record.status is DeliveryStatus.pending:
+        raise Conflict(
+            "the delivery is still pending: it is queued or waiting for its next retry",
+            field="id",
+            expected="a delivery that is delivered, failed, dead-lettered or skipped",
+        )
+    if record.replays >= MAX_REPLAYS:
+        raise Conflict(f"a delivery can be replayed at most {MAX_REPLAYS} times", field="id")
+    if record.endpoint_id:
+        endpoint = store.find_endpoint(organization_id, record.endpoint_id)
+        if endpoint is None:
+            raise Conflict("the delivery's webhook endpoint was deleted", field="id")
+        if not endpoint.enabled:
+            raise Conflict("the delivery's webhook endpoint is disabled; enable it first", field="enabled")
+    message = QueuedWebhook(
+        id=record.id,
+        organization_id=organization_id,
+        url=record.url,
+        type=record.event_type,
+        created_at=now(),
+        endpoint_id=record.endpoint_id,
+        attempt_offset=len(record.attempts),
+    )
+    store.mark_replayed(record, at=message.created_at)
+    try:
+        _send(message, f"{record.id}.replay.{record.replays + 1}")
+    except ClientError:
+        logger.exception("could not queue the webhook replay", webhook_id=record.id)
+        store.restore_delivery(record)
+        raise ServiceUnavailable("the delivery could not be queued again; please retry") from None
+    logger.info("webhook replayed", webhook_id=record.id, organization_id=organization_id, replay=record.replays + 1)
+    replayed = store.get_delivery(organization_id, webhook_id)
+    return replayed or record
 
 
 # ------------------------------------------------------------------ delivery
@@ -292,8 +383,20 @@ def backoff(attempt: int, retry_after: int | None = None) -> int:
     return int(min(BACKOFF_CAP_SECONDS, max(1.0, delay, retry_after or 0)))
 
 
-def _record(message: QueuedWebhook, attempt: int, started: datetime, outcome: str, **result: Any) -> None:
-    """Keep the attempt for ATTEMPT_RETENTION; best effort, so a delivered webhook is not sent again for it."""
+def _record(
+    message: QueuedWebhook,
+    attempt: int,
+    started: datetime,
+    outcome: str,
+    *,
+    retry_in: int | None = None,
+    url: str | None = None,
+    **result: Any,
+) -> None:
+    """Keep the attempt for ATTEMPT_RETENTION, and in the delivery record with the status it leads to;
+    best effort, so a delivered webhook is not sent again for it."""
+    attempt += message.attempt_offset
+    kept = {k: v for k, v in result.items() if v is not None}
     try:
         store.record_attempt(
             message.organization_id,
@@ -301,10 +404,20 @@ def _record(message: QueuedWebhook, attempt: int, started: datetime, outcome: st
             attempt,
             started + ATTEMPT_RETENTION,
             event_type=message.type,
-            url=message.url,
+            url=url or message.url,
             at=started.isoformat(),
             outcome=outcome,
-            **{k: v for k, v in result.items() if v is not None},
+            **kept,
+        )
+        entry = {"attempt": attempt, "at": started.isoformat(), "outcome": outcome}
+        entry |= {"status_code": kept.get("status"), "error": kept.get("error"), "duration_ms": kept.get("duration_ms")}
+        store.add_delivery_attempt(
+            message.organization_id,
+            message.id,
+            {k: v for k, v in entry.items() if v is not None},
+            OUTCOME_STATUS[outcome],
+            at=now(),
+            next_retry_at=started + timedelta(seconds=retry_in) if retry_in is not None else None,
         )
     except ClientError:
         logger.exception("could not record the webhook attempt", webhook_id=message.id, attempt=attempt)
@@ -331,7 +444,22 @@ def _kept_body(message: QueuedWebhook) -> tuple[bytes | None, str]:
 _NOT_SENT = {
     "erased": "not sent: the data of a candidate it names was erased",
     "expired": "not sent: its payload is no longer kept",
+    "disabled": "not sent: its webhook endpoint is disabled",
+    "deleted": "not sent: its webhook endpoint was deleted",
 }
+
+
+def _destination(message: QueuedWebhook) -> tuple[str | None, str]:
+    """Where to send: the endpoint's current URL (or the message's, for a job notification); None and why
+    not for an endpoint disabled or deleted since."""
+    if message.endpoint_id is None:
+        return message.url, ""
+    endpoint = store.find_endpoint(message.organization_id, message.endpoint_id)
+    if endpoint is None:
+        return None, "deleted"
+    if not endpoint.enabled:
+        return None, "disabled"
+    return endpoint.url, ""
 
 
 def payload_of(message_body: Mapping[str, Any]) -> Any:
@@ -363,20 +491,48 @@ def deliver(message_body: Mapping[str, Any], receive_count: int) -> None:
     except ClientError as exc:  # the table did not answer: like a network error, tried again later
         logger.exception("could not read the webhook payload", webhook_id=message.id)
         unread = f"the payload could not be read: {exc.response.get('Error', {}).get('Code', 'error')}"
-        _record(message, attempt, started, "exhausted" if attempt >= MAX_ATTEMPTS else "retrying", error=unread)
-        raise DeliveryFailed(f"attempt {attempt} failed: {unread}", retry_in=backoff(attempt)) from None
+        retry_in = backoff(attempt)
+        last = attempt >= MAX_ATTEMPTS
+        _record(
+            message,
+            attempt,
+            started,
+            "exhausted" if last else "retrying",
+            error=unread,
+            retry_in=None if last else retry_in,
+        )
+        raise DeliveryFailed(f"attempt {attempt} failed: {unread}", retry_in=retry_in) from None
     if body is None:
         _record(message, attempt, started, why_not, error=_NOT_SENT[why_not])
+        return
+    try:
+        url, why_not = _destination(message)
+    except ClientError as exc:
+        logger.exception("could not read the webhook endpoint", webhook_id=message.id)
+        unread = f"the endpoint could not be read: {exc.response.get('Error', {}).get('Code', 'error')}"
+        retry_in = backoff(attempt)
+        last = attempt >= MAX_ATTEMPTS
+        _record(
+            message,
+            attempt,
+            started,
+            "exhausted" if last else "retrying",
+            error=unread,
+            retry_in=None if last else retry_in,
+        )
+        raise DeliveryFailed(f"attempt {attempt} failed: {unread}", retry_in=retry_in) from None
+    if url is None:
+        _record(message, attempt, started, "skipped", error=_NOT_SENT[why_not])
         return
     status: int | None = None
     error: str | None = None
     retry_after: int | None = None
     try:
-        pinned = net.pin(message.url, allow_loopback=get_settings().allow_loopback_webhooks, field="url")
+        pinned = net.pin(url, allow_loopback=get_settings().allow_loopback_webhooks, field="url")
     except net.Unresolvable as exc:  # DNS may come back: retried like a network error
         error = exc.message
     except BadRequest as exc:
-        _record(message, attempt, started, "refused", error=exc.message)
+        _record(message, attempt, started, "refused", error=exc.message, url=url)
         return
     else:
         headers = signed_headers(
@@ -389,16 +545,25 @@ def deliver(message_body: Mapping[str, Any], receive_count: int) -> None:
             error = str(exc)
     duration_ms = int((time.monotonic() - clock) * 1000)
     if status is not None and 200 <= status < 300:
-        _record(message, attempt, started, "delivered", status=status, duration_ms=duration_ms)
+        _record(message, attempt, started, "delivered", status=status, duration_ms=duration_ms, url=url)
         return
     if status is not None and _permanent(status):
-        _record(message, attempt, started, "rejected", status=status, duration_ms=duration_ms)
+        _record(message, attempt, started, "rejected", status=status, duration_ms=duration_ms, url=url)
         return
-    outcome = "exhausted" if attempt >= MAX_ATTEMPTS else "retrying"  # exhausted: next stop, the dead-letter queue
-    _record(message, attempt, started, outcome, status=status, error=error, duration_ms=duration_ms)
-    raise DeliveryFailed(
-        f"attempt {attempt} failed: {error or f'HTTP {status}'}", retry_in=backoff(attempt, retry_after)
+    last = attempt >= MAX_ATTEMPTS  # the last: next stop, the dead-letter queue
+    retry_in = backoff(attempt, retry_after)
+    _record(
+        message,
+        attempt,
+        started,
+        "exhausted" if last else "retrying",
+        status=status,
+        error=error,
+        duration_ms=duration_ms,
+        url=url,
+        retry_in=None if last else retry_in,
     )
+    raise DeliveryFailed(f"attempt {attempt} failed: {error or f'HTTP {status}'}", retry_in=retry_in)
 
 
 def _postpone(record: SQSRecord, seconds: int) -> None:

@@ -3,8 +3,9 @@
 An endpoint lives under the organization (`WEBHOOKENDPOINT#<id>`), next to a lookup item named after
 its URL (`WEBHOOKURL#<sha256>`) and a counter, all written in one transaction: two requests
 registering the same URL at once cannot both succeed, and the limit of MAX_ENDPOINTS holds under
-concurrency too. `publish` hands one event to every subscribed endpoint through `delivery.enqueue`
-(queued, signed, retried there); it never fails the caller, whose change is already committed.
+concurrency too; a change of URL (`update_endpoint`) swaps the lookup item in the same way. `publish` hands
+one event to every enabled endpoint subscribed to it through `delivery.enqueue` (queued, signed, retried
+there); it never fails the caller, whose change is already committed. `send_test` queues a `ping`.
 """
 
 from __future__ import annotations
@@ -13,23 +14,43 @@ import hashlib
 from typing import Any
 
 from panelist.core import net
-from panelist.core.errors import BadRequest
+from panelist.core.errors import BadRequest, Conflict, NotFound
 from panelist.core.observability import logger
 from panelist.core.settings import get_settings
 from panelist.models.common import new_id, now
-from panelist.models.webhooks import WebhookEndpoint, WebhookEndpointCreate, WebhookEvent
+from panelist.models.webhooks import (
+    PingData,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEndpointCreate,
+    WebhookEndpointUpdate,
+    WebhookEvent,
+)
 from panelist.webhooks import delivery, store
-from panelist.webhooks.store import MAX_ENDPOINTS, count_endpoints, delete_endpoint, list_endpoints
+from panelist.webhooks.store import (
+    MAX_ENDPOINTS,
+    count_deliveries,
+    count_endpoints,
+    delete_endpoint,
+    get_endpoint,
+    list_deliveries,
+    list_endpoints,
+)
 
 # Every event type an endpoint can subscribe to: the one place they are named.
 __all__ = [
     "EVENTS",
     "MAX_ENDPOINTS",
+    "count_deliveries",
     "count_endpoints",
     "create_endpoint",
     "delete_endpoint",
+    "get_endpoint",
+    "list_deliveries",
     "list_endpoints",
     "publish",
+    "send_test",
+    "update_endpoint",
 ]
 
 EVENTS = (
@@ -38,7 +59,10 @@ EVENTS = (
     "invite.opened",
     "campaign.completed",
     "credits.low",
+    "session.scored",
+    "analysis.failed",
 )
+PING = "ping"  # the test event: sent on request to one endpoint, never published
 
 
 def _url_key(url: str) -> str:
@@ -76,13 +100,15 @@ def _events(requested: list[str] | None) -> list[str]:
 
 def create_endpoint(organization_id: str, request: WebhookEndpointCreate) -> WebhookEndpoint:
     """Register a URL for the organization's events (by default, every event type)."""
+    created = now()
     endpoint = WebhookEndpoint(
         id=new_id(),
         organization_id=organization_id,
         url=request.url,
         events=_events(request.events),
         description=request.description,
-        created_at=now(),
+        created_at=created,
+        updated_at=created,
     )
     return save_new_endpoint(endpoint)
 
@@ -91,6 +117,44 @@ def save_new_endpoint(endpoint: WebhookEndpoint) -> WebhookEndpoint:
     """Store a new endpoint; BadRequest for a refused URL, Conflict for a known URL or past the limit."""
     store.insert_endpoint(endpoint, _url_key(endpoint.url))
     return endpoint
+
+
+def update_endpoint(organization_id: str, endpoint_id: str, request: WebhookEndpointUpdate) -> WebhookEndpoint:
+    """Change an endpoint's url, events, description or enabled; BadRequest, NotFound or Conflict (a URL the
+    organization has) as on create. Only the fields given change; a URL goes through the same checks."""
+    given = request.model_fields_set
+    if not given:
+        raise BadRequest(
+            "nothing to change: give url, events, description or enabled",
+            field="body",
+            expected="at least one of url, events, description, enabled",
+        )
+    for name in ("url", "events", "enabled"):
+        if name in given and getattr(request, name) is None:
+            raise BadRequest(f"{name} cannot be null", field=name)
+    current = get_endpoint(organization_id, endpoint_id)
+    read_key = store.endpoint_url_key(organization_id, endpoint_id) or ""
+    changes: dict[str, Any] = {name: getattr(request, name) for name in given}
+    if "events" in changes:
+        changes["events"] = _events(changes["events"])
+    url_key = _url_key(changes["url"]) if "url" in changes else read_key
+    updated = current.model_copy(update={**changes, "updated_at": now()})
+    store.update_endpoint(updated, read_key, url_key)
+    return updated
+
+
+def send_test(organization_id: str, endpoint_id: str) -> WebhookDelivery:
+    """Queue a signed `ping` to an endpoint, delivered like any event; Conflict for a disabled endpoint."""
+    endpoint = get_endpoint(organization_id, endpoint_id)
+    if not endpoint.enabled:
+        raise Conflict("the webhook endpoint is disabled; enable it first", field="enabled", expected="true")
+    data = PingData(endpoint_id=endpoint.id, message="A test event from Panelist: your endpoint is reachable.")
+    payload = WebhookEvent(type=PING, timestamp=now(), data=data.model_dump(mode="json")).model_dump(mode="json")
+    webhook_id = delivery.enqueue(organization_id, endpoint.url, PING, payload, endpoint_id=endpoint.id)
+    record = store.get_delivery(organization_id, webhook_id)
+    if record is None:  # written by enqueue before the message: only a concurrent TTL could take it
+        raise NotFound("webhook delivery not found", field="id")
+    return record
 
 
 def publish(organization_id: str, event_type: str, data: dict[str, Any], *, idempotency_key: str) -> list[str]:
@@ -110,7 +174,7 @@ def publish(organization_id: str, event_type: str, data: dict[str, Any], *, idem
     payload = WebhookEvent(type=event_type, timestamp=now(), data=data).model_dump(mode="json")
     queued: list[str] = []
     for endpoint in endpoints:
-        if event_type not in endpoint.events:
+        if event_type not in endpoint.events or not endpoint.enabled:
             continue
         try:
             queued.append(
@@ -120,6 +184,7 @@ def publish(organization_id: str, event_type: str, data: dict[str, Any], *, idem
                     event_type,
                     payload,
                     idempotency_key=f"{idempotency_key}:{endpoint.id}",
+                    endpoint_id=endpoint.id,
                 )
             )
         except Exception:  # the URL is left out of the log: it may carry a receiver's token

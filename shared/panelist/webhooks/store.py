@@ -1,7 +1,9 @@
 """The only writer of the webhooks items: endpoints (`WEBHOOKENDPOINT#`, their URL lookups `WEBHOOKURL#` and
 counter), the organization's signing secret (`WEBHOOKSECRET`), delivery attempts (`WEBHOOK#<id>#ATTEMPT#`),
 queued webhooks' payloads (`WEBHOOK#<id>#PAYLOAD`) and their index by what they are about
-(`WEBHOOKABOUT#<subject>#<id>`, a subject being `candidate:<id>`, `session:<id>` or `invite:<id>`)."""
+(`WEBHOOKABOUT#<subject>#<id>`, a subject being `candidate:<id>`, `session:<id>` or `invite:<id>`), and each
+webhook's delivery record (`WEBHOOK#<id>#DELIVERY`: status and every attempt), listed per endpoint, newest
+first, through GSI1 (`WEBHOOKDELIVERIES#<organization>#<endpoint>`, sorted by creation time)."""
 
 from __future__ import annotations
 
@@ -11,8 +13,18 @@ from datetime import datetime
 from typing import Any
 
 from panelist.core.errors import Conflict, NotFound
-from panelist.core.storage import ConditionFailed, Item, counter_op, delete_op, org_pk, put_op, table
-from panelist.models.webhooks import WebhookEndpoint
+from panelist.core.storage import (
+    ConditionFailed,
+    Item,
+    counter_op,
+    delete_op,
+    org_pk,
+    put_op,
+    serialize,
+    table,
+    update_op,
+)
+from panelist.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 PREFIX = "WEBHOOKENDPOINT#"
 URL_PREFIX = "WEBHOOKURL#"
@@ -57,6 +69,58 @@ def insert_endpoint(endpoint: WebhookEndpoint, url_key: str) -> None:
                 expected=f"at most {MAX_ENDPOINTS} webhook endpoints per organization",
             ) from None
         raise
+
+
+def find_endpoint(organization_id: str, endpoint_id: str) -> WebhookEndpoint | None:
+    item = table().get(org_pk(organization_id), PREFIX + endpoint_id)
+    return WebhookEndpoint.model_validate(item) if item else None
+
+
+def get_endpoint(organization_id: str, endpoint_id: str) -> WebhookEndpoint:
+    """An endpoint of the organization; NotFound naming `id` (an endpoint of another organization too)."""
+    endpoint = find_endpoint(organization_id, endpoint_id)
+    if endpoint is None:
+        raise NotFound("webhook endpoint not found", field="id")
+    return endpoint
+
+
+def endpoint_url_key(organization_id: str, endpoint_id: str) -> str | None:
+    item = table().get(org_pk(organization_id), PREFIX + endpoint_id)
+    return str(item["url_key"]) if item else None
+
+
+def update_endpoint(endpoint: WebhookEndpoint, read_url_key: str, url_key: str) -> None:
+    """Write a changed endpoint, conditional on the URL it was read with; a new URL swaps its lookup item in
+    the same transaction. Conflict naming `url` for a URL the organization has; NotFound if it went meanwhile."""
+    pk = org_pk(endpoint.organization_id)
+    fields = endpoint.model_dump(mode="json", include={"url", "events", "description", "enabled", "updated_at"})
+    names = {f"#{name}": name for name in fields}
+    update = update_op(
+        pk,
+        PREFIX + endpoint.id,
+        "SET " + ", ".join(f"#{name} = :{name}" for name in fields) + ", url_key = :url_key",
+        condition="attribute_exists(PK) AND url_key = :read_url_key",
+        names=names,
+        url_key=url_key,
+        read_url_key=read_url_key,
+        **fields,
+    )
+    ops = [update]
+    if url_key != read_url_key:
+        ops += [
+            delete_op(pk, URL_PREFIX + read_url_key),
+            put_op(
+                {"PK": pk, "SK": URL_PREFIX + url_key, "type": "WebhookUrl", "endpoint_id": endpoint.id}, unique=True
+            ),
+        ]
+    try:
+        table().transact(*ops)
+    except ConditionFailed as exc:
+        if exc.reasons[2:3] == ["ConditionalCheckFailed"]:
+            raise Conflict(
+                "a webhook endpoint with this url already exists", field="url", expected="a URL not registered yet"
+            ) from None
+        raise NotFound("webhook endpoint not found (deleted or changed meanwhile)", field="id") from None
 
 
 def list_endpoints(organization_id: str, *, offset: int = 0, limit: int = MAX_ENDPOINTS) -> list[WebhookEndpoint]:
@@ -215,3 +279,131 @@ def erase_payload(organization_id: str, webhook_id: str, at: datetime) -> bool:
     except ConditionFailed:
         return False
     return True
+
+
+# ------------------------------------------------------------------ deliveries
+
+DELIVERIES_INDEX = "GSI1"
+DELIVERIES_PREFIX = "WEBHOOKDELIVERIES#"
+
+
+def _delivery_sk(webhook_id: str) -> str:
+    return f"WEBHOOK#{webhook_id}#DELIVERY"
+
+
+def _deliveries_pk(organization_id: str, endpoint_id: str) -> str:
+    return f"{DELIVERIES_PREFIX}{organization_id}#{endpoint_id}"
+
+
+def insert_delivery(delivery: WebhookDelivery, expires: datetime) -> bool:
+    """Keep a new delivery record until `expires`; False when the webhook has one already (published again)."""
+    item: Item = {
+        "PK": org_pk(delivery.organization_id),
+        "SK": _delivery_sk(delivery.id),
+        "type": "WebhookDelivery",
+        "ttl": int(expires.timestamp()),
+        **delivery.model_dump(mode="json"),
+    }
+    if delivery.endpoint_id:
+        item["GSI1PK"] = _deliveries_pk(delivery.organization_id, delivery.endpoint_id)
+        item["GSI1SK"] = f"{delivery.created_at.isoformat()}#{delivery.id}"
+    try:
+        table().put(item, unique=True)
+    except ConditionFailed:
+        return False
+    return True
+
+
+def get_delivery(organization_id: str, webhook_id: str) -> WebhookDelivery | None:
+    item = table().get(org_pk(organization_id), _delivery_sk(webhook_id))
+    return WebhookDelivery.model_validate(item) if item else None
+
+
+def add_delivery_attempt(
+    organization_id: str,
+    webhook_id: str,
+    attempt: dict[str, Any],
+    status: DeliveryStatus,
+    *,
+    at: datetime,
+    next_retry_at: datetime | None,
+) -> None:
+    """Append an attempt to a delivery record and set its status; nothing when there is no record (a webhook
+    queued before records were kept)."""
+    expression = "SET attempts = list_append(if_not_exists(attempts, :empty), :one)"
+    expression += ", #status = :status, updated_at = :at"
+    values: dict[str, Any] = {"empty": [], "one": [attempt], "status": status.value, "at": at.isoformat()}
+    if next_retry_at is None:
+        expression += " REMOVE next_retry_at"
+    else:
+        expression += ", next_retry_at = :next"
+        values["next"] = next_retry_at.isoformat()
+    with suppress(ConditionFailed):
+        table().update(
+            org_pk(organization_id),
+            _delivery_sk(webhook_id),
+            expression,
+            condition="attribute_exists(PK)",
+            names={"#status": "status"},
+            **values,
+        )
+
+
+def mark_replayed(delivery: WebhookDelivery, *, at: datetime, status: DeliveryStatus = DeliveryStatus.pending) -> None:
+    """Set a delivery back to `status` for a replay, conditional on it being as read (no two replays of one
+    read); Conflict naming `id` when it changed meanwhile."""
+    try:
+        table().update(
+            org_pk(delivery.organization_id),
+            _delivery_sk(delivery.id),
+            "SET #status = :status, replays = :replays, updated_at = :at REMOVE next_retry_at",
+            condition="attribute_exists(PK) AND #status = :read AND replays = :read_replays",
+            names={"#status": "status"},
+            status=status.value,
+            replays=delivery.replays + 1,
+            at=at.isoformat(),
+            read=delivery.status.value,
+            read_replays=delivery.replays,
+        )
+    except ConditionFailed:
+        raise Conflict("the delivery changed meanwhile; read it again", field="id") from None
+
+
+def restore_delivery(delivery: WebhookDelivery) -> None:
+    """Undo `mark_replayed` when the replay could not be queued."""
+    with suppress(ConditionFailed):
+        table().update(
+            org_pk(delivery.organization_id),
+            _delivery_sk(delivery.id),
+            "SET #status = :status, replays = :replays",
+            condition="attribute_exists(PK)",
+            names={"#status": "status"},
+            status=delivery.status.value,
+            replays=delivery.replays,
+        )
+
+
+def list_deliveries(organization_id: str, endpoint_id: str, *, offset: int, limit: int) -> list[WebhookDelivery]:
+    """An endpoint's deliveries [offset, offset + limit), newest first: one Query of GSI1."""
+    items = table().query_offset(
+        _deliveries_pk(organization_id, endpoint_id), index=DELIVERIES_INDEX, offset=offset, limit=limit, forward=False
+    )
+    return [WebhookDelivery.model_validate(item) for item in items]
+
+
+def count_deliveries(organization_id: str, endpoint_id: str) -> int:
+    """How many deliveries an endpoint has on record (a COUNT Query of GSI1, paged; no items are returned)."""
+    client, total = table()._client, 0
+    args: dict[str, Any] = {
+        "TableName": table().name,
+        "IndexName": DELIVERIES_INDEX,
+        "KeyConditionExpression": "GSI1PK = :pk",
+        "ExpressionAttributeValues": serialize({":pk": _deliveries_pk(organization_id, endpoint_id)}),
+        "Select": "COUNT",
+    }
+    while True:
+        response = client.query(**args)
+        total += int(response["Count"])
+        if not response.get("LastEvaluatedKey"):
+            return total
+        args["ExclusiveStartKey"] = response["LastEvaluatedKey"]
