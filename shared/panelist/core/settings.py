@@ -6,7 +6,7 @@ import os
 from functools import cache
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
 from panelist.core.errors import ConfigurationError
 
@@ -21,8 +21,21 @@ class Settings(BaseModel):
     admin_secret_id: str = ""  # the platform-admin key's secret: set for the authorizer only
     stripe_secret_id: str = ""  # the Stripe webhook endpoint's signing secret: set for StripeWebhookFunction only
     public_base_url: str = ""
-    ai_provider: Literal["bedrock", "offline"] = "bedrock"
+    ai_provider: Literal["bedrock", "offline", "openai"] = "bedrock"
     bedrock_model_id: str = "anthropic.claude-3-5-haiku-20241022-v1:0"
+    # An OpenAI-compatible server (ai_provider openai): the base URL its /chat/completions is under, the model,
+    # and the API key: PANELIST_OPENAI_API_KEY where set (local runs), else the secret openai_api_key_secret_id
+    # (set for the functions that call the model), else none (a server without authentication).
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_model: str = Field(default="gpt-4o-mini", min_length=1)
+    openai_api_key_secret_id: str = ""
+    openai_api_key: SecretStr = SecretStr("")
+    # Speech recognition (panelist.interviews.speech): offline (PocketSphinx, English only, local), aws (Amazon
+    # Transcribe) or openai (an OpenAI-compatible /audio/transcriptions at speech_base_url, else openai_base_url,
+    # with the openai API key above).
+    speech_engine: Literal["offline", "aws", "openai"] = "aws"
+    speech_base_url: str = ""
+    speech_model: str = Field(default="whisper-1", min_length=1)
     webhook_queue_url: str = ""
     report_queue_url: str = ""
     analysis_queue_url: str = ""
@@ -50,6 +63,17 @@ class Settings(BaseModel):
     def _http_url(cls, value: str) -> str:
         if value and not value.startswith(("https://", "http://")):
             raise ValueError("must be an http(s) URL or empty")
+        return value.rstrip("/")
+
+    @field_validator("openai_base_url")
+    @classmethod
+    def _server_url(cls, value: str) -> str:
+        # Operator configuration, not tenant input (any host, loopback and private included), but only http(s),
+        # without credentials, query or fragment: the key goes in a header, never in the URL.
+        scheme, _, rest = value.partition("://")
+        host = rest.split("/", 1)[0]
+        if scheme.lower() not in ("http", "https") or not host or "@" in host or any(c in rest for c in "?# \t\n"):
+            raise ValueError("must be an http(s) URL without credentials, query or fragment")
         return value.rstrip("/")
 
 

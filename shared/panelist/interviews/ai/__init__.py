@@ -1,10 +1,11 @@
 """The interview model: what Panelist asks of an AI, and the providers that answer.
 
 Callers depend on `InterviewModel` and get one from `provider()`; they never import a provider module.
-`offline` is deterministic and needs no model access (local runs, tests); `bedrock` calls Amazon Bedrock.
-Each capability is one Protocol method taking and returning pydantic models, so adding one (conduct a turn,
-evaluate an answer, ...) means a method here, a tool schema and prompt in `bedrock`, and a rule-based
-answer in `offline`.
+`offline` is deterministic and needs no model access (local runs, tests); `bedrock` calls Amazon Bedrock;
+`openai` any OpenAI-compatible server (OpenAI, Azure OpenAI, a LiteLLM proxy, vLLM, Ollama). Each capability
+is one Protocol method taking and returning pydantic models, so adding one (conduct a turn, evaluate an
+answer, ...) means a method here, its rules, answer schema and prompt in `prompts` (which both model
+providers share), and a rule-based answer in `offline`.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ __all__ = [
 
 
 def provider(name: str | None = None) -> InterviewModel:
-    """The `offline` or `bedrock` model; by default the deployment's (PANELIST_AI_PROVIDER). One per name."""
+    """The `offline`, `bedrock` or `openai` model; by default the deployment's (PANELIST_AI_PROVIDER). One per name."""
     if name is None:
         from panelist.core.settings import get_settings
 
@@ -68,15 +69,19 @@ def _provider(name: str) -> InterviewModel:
         from panelist.interviews.ai.bedrock import BedrockModel
 
         return BedrockModel()
-    raise ConfigurationError(f"unknown AI provider {name!r}: expected 'offline' or 'bedrock'")
+    if name == "openai":
+        from panelist.interviews.ai.openai import OpenAiModel
+
+        return OpenAiModel()
+    raise ConfigurationError(f"unknown AI provider {name!r}: expected 'offline', 'bedrock' or 'openai'")
 
 
 def time_limit(seconds: float) -> AbstractContextManager[None]:
     """Model calls made inside end within `seconds` from now, or are not started (ModelOutputError).
 
     For a background function making several calls in one invocation (its Timeout minus what it does after).
-    The Bedrock model honours it; the offline engine answers at once.
+    The Bedrock and OpenAI-compatible models honour it; the offline engine answers at once.
     """
-    from panelist.interviews.ai.bedrock import time_limit as bedrock_time_limit
+    from panelist.interviews.ai.prompts import time_limit as model_time_limit
 
-    return bedrock_time_limit(seconds)
+    return model_time_limit(seconds)
