@@ -12,7 +12,7 @@ ASL_DIR := .tools/asl
 ASL_VALIDATOR := $(ASL_DIR)/node_modules/.bin/asl-validator
 serve test: export FONTCONFIG_FILE := $(CURDIR)/$(FONTS)
 
-.PHONY: serve test browser lint typecheck unit generate bench clean
+.PHONY: serve test browser speech lint typecheck unit generate bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -29,7 +29,7 @@ $(FONTS): layers/pdf/fonts.py
 serve: .venv/.synced $(FONTS)
 	$(UV) run --frozen panelist serve --demo $(ARGS)
 
-test: lint typecheck .venv/.synced $(FONTS) browser $(ASL_VALIDATOR)
+test: lint typecheck .venv/.synced $(FONTS) browser speech $(ASL_VALIDATOR)
 	$(UV) run --frozen pytest -n 2 --dist loadgroup $(ARGS)
 
 # The independent ASL validator that tests/build/test_deployed_shape.py runs on the state machines: the npm
@@ -51,6 +51,15 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		chromium >/dev/null; } || echo "chromium is missing: the browser test will be skipped (apt-get install chromium)"
 
+# The offline speech tests and bench/speech.py speak their test set with Debian's flite; ffmpeg lets the offline
+# engine read browser recordings (webm/ogg/mp4). Installed when missing and this machine can (root, apt); elsewhere
+# those tests say they are skipped and how to install them.
+speech:
+	@{ command -v flite >/dev/null && command -v ffmpeg >/dev/null; } || { [ "$$(id -u)" = 0 ] && \
+		command -v apt-get >/dev/null && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends flite ffmpeg >/dev/null; } || \
+		echo "flite or ffmpeg is missing: the speech tests will be skipped (apt-get install flite ffmpeg)"
+
 lint: .venv/.synced
 	$(UV) run --frozen cfn-lint template.yaml
 	$(UV) run --frozen ruff check .
@@ -61,12 +70,17 @@ typecheck: .venv/.synced
 
 # Regenerate what is derived from other files (tests fail when these drift):
 #   shared/requirements.txt and layers/pdf/requirements.txt from uv.lock,
-#   functions/route_not_found/routes.json from template.yaml.
+#   functions/route_not_found/routes.json from template.yaml,
+#   shared/panelist/api/openapi.json from template.yaml and every function's resolver (panelist_local/openapi.py),
+#   sdk/panelist_client/models.py from that document.
 EXPORT := --frozen --no-default-groups --no-emit-project --no-header --format requirements-txt
 generate: .venv/.synced
 	$(UV) export $(EXPORT) -o shared/requirements.txt
 	$(UV) export $(EXPORT) --group pdf -o layers/pdf/requirements.txt
 	$(UV) run --frozen panelist routes --json > functions/route_not_found/routes.json
+	$(UV) run --frozen python -m panelist_local.openapi --out shared/panelist/api/openapi.json
+	$(UV) run --frozen python sdk/generate_models.py
+	$(UV) run --frozen ruff format --quiet sdk/panelist_client/models.py
 
 bench: .venv/.synced
 	$(UV) run --frozen python bench/run.py

@@ -13,6 +13,7 @@ import list_reads
 import reports
 import sam_build
 import serve_ready
+import speech
 
 if __name__ == "__main__":
     raise SystemExit(
@@ -26,6 +27,7 @@ if __name__ == "__main__":
                 reports.main(),
                 billing_contention.main(),
                 sam_build.main(),
+                speech.main(),
             ]
         )
     )

@@ -192,6 +192,39 @@ def routes(args: argparse.Namespace) -> int:
     return 0
 
 
+def transcribe(args: argparse.Namespace) -> int:
+    """Print the transcript of an audio file as JSON: the code path the interview pipeline uses."""
+    import mimetypes
+    import os
+
+    from panelist.core.errors import PanelistError
+    from panelist.interviews.speech import Transcript
+    from panelist.interviews.speech.aws import AwsRecognizer
+    from panelist.interviews.speech.offline import OfflineRecognizer
+    from panelist.interviews.speech.openai import OpenAIRecognizer
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"no such file: {path}")
+    content_type = args.content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    try:
+        if args.engine == "aws":
+            if not args.bucket:
+                raise CliError("--engine aws needs --bucket (the recording is uploaded there for Amazon Transcribe)")
+            engine: OfflineRecognizer | AwsRecognizer | OpenAIRecognizer = AwsRecognizer(args.bucket)
+        elif args.engine == "openai":
+            base_url = args.base_url or os.environ.get("PANELIST_OPENAI_BASE_URL", "https://api.openai.com/v1")
+            key = os.environ.get("PANELIST_OPENAI_API_KEY") or os.environ.get("OPENAI_API_KEY", "")
+            engine = OpenAIRecognizer(base_url, key, args.model)
+        else:
+            engine = OfflineRecognizer()
+        transcript: Transcript = engine.transcribe(path, content_type=content_type, language=args.language)
+    except (PanelistError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    _print_json(transcript.model_dump(mode="json"))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -232,6 +265,16 @@ def _parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="{path: [methods]} (functions/route_not_found/routes.json)"
     )
     routes_parser.set_defaults(run=routes)
+
+    speech_parser = commands.add_parser("transcribe", help="print the transcript of an audio file as JSON")
+    speech_parser.add_argument("file", help="the recording (WAV; webm/ogg/mp4 too with ffmpeg or another engine)")
+    speech_parser.add_argument("--engine", choices=("offline", "aws", "openai"), default="offline")
+    speech_parser.add_argument("--language", default="en", help="the interview's language code (default: en)")
+    speech_parser.add_argument("--content-type", help="the file's MIME type (default: guessed from its name)")
+    speech_parser.add_argument("--bucket", help="aws: the S3 bucket to upload the recording to")
+    speech_parser.add_argument("--base-url", help="openai: the API root (default: PANELIST_OPENAI_BASE_URL or OpenAI)")
+    speech_parser.add_argument("--model", default="whisper-1", help="openai: the transcription model")
+    speech_parser.set_defaults(run=transcribe)
     return parser
 
 
