@@ -1,12 +1,18 @@
+from pydantic import BaseModel, Field
+
 from panelist.api import relay
 from panelist.webhooks.delivery import get_signing_secrets
 
 app = relay.resolver(relay.Access.admin)
 
 
+class WebhookSecrets(BaseModel):
+    secrets: list[str] = Field(description="The signing secrets (whsec_...): two while a rotation overlaps")
+
+
 @app.get("/api/webhooks/secret")
-def get() -> dict:
-    return {"secrets": get_signing_secrets(app.tenant)}
+def get() -> WebhookSecrets:
+    return WebhookSecrets(secrets=get_signing_secrets(app.tenant))
 
 
 handler = relay.lambda_handler(app)

@@ -8,6 +8,7 @@ from panelist.candidates.campaigns import list_campaigns
 from panelist.models.campaigns import CampaignListItem, CampaignStatus
 
 app = relay.resolver()
+CampaignList = relay.listing_model("CampaignList", "campaigns", CampaignListItem)
 
 
 @app.get("/api/campaigns")
@@ -16,10 +17,10 @@ def get(
     status: Annotated[CampaignStatus | None, Query()] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> dict:
+) -> CampaignList:
     campaigns, total = list_campaigns(app.tenant, project_id=project_id, status=status, offset=offset, limit=limit)
     items = [CampaignListItem.model_validate(c, from_attributes=True) for c in campaigns]
-    return relay.listing("campaigns", items, total=total, limit=limit, offset=offset)
+    return CampaignList.model_validate(relay.listing("campaigns", items, total=total, limit=limit, offset=offset))
 
 
 handler = relay.lambda_handler(app)

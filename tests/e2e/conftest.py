@@ -107,3 +107,11 @@ def client(served) -> Client:
 @pytest.fixture(scope="session")
 def platform_admin(served) -> dict[str, str]:
     return {"Authorization": f"Bearer {served['platform_admin_key']}"}
+
+
+@pytest.fixture(scope="session")
+def contract_server(tmp_path_factory):
+    """A server of its own for test_contract_fuzz and test_sdk: they write into the demo organization."""
+    from tests.e2e.test_contract_fuzz import own_server
+
+    yield from own_server(tmp_path_factory)

@@ -23,9 +23,10 @@ from panelist.models.common import new_id, now
 from panelist.models.interviews import Interview, TaskExecution
 from panelist.models.organizations import Organization, Plan
 from panelist.models.reports import ReportShare
-from panelist.models.webhooks import WebhookEndpoint
+from panelist.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from panelist.reports.store import share_item
 from panelist.sessions.store import session_item
+from panelist.webhooks import store as webhooks_store
 from panelist.webhooks.endpoints import save_new_endpoint
 from tests.functions.harness import ROOT, Tenant, invoke, sample_event
 from tests.functions.test_sessions import make_session
@@ -118,6 +119,8 @@ def sample_tenant(emulated):
     task = TaskExecution(id=job_id, organization_id=org.id, created_at=now(), updated_at=now())
     table().put({"PK": f"ORG#{org.id}", "SK": f"TASK#{job_id}", **task.model_dump(mode="json")})
     script = save_new_interview(Interview.model_validate(sample_event("persist_interview")["interview"]))  # number 1
+    archived = sample_event("delete_interview")["pathParameters"]["id"]  # the one delete_interview archives
+    save_new_interview(Interview.model_validate({**sample_event("persist_interview")["interview"], "id": archived}))
     campaign = sample_event("create_campaign")["body"]
     project_id = json.loads(campaign)["project_id"]
     table().put(
@@ -152,6 +155,10 @@ def sample_tenant(emulated):
         created_at=now(),
     )
     table().transact(*invite_ops(invite))
+    for function in ("revoke_invite", "resend_invite"):  # the invites the Candidates helpers' samples revoke, resend
+        token = sample_event(function)["pathParameters"]["token"]
+        table().transact(*invite_ops(invite.model_copy(update={"id": new_id(), "token": token})))
+    _sample_candidate(org.id, sample_event("get_candidate")["pathParameters"]["id"])  # read and changed by samples
     session = make_session(Tenant(org.id, "", "", "", ""), interview_id=script.id)  # response_id 1
     item = {**session_item(session), "SK": "SESSION#" + sample_event("get_session")["pathParameters"]["id"]}
     table().put({**item, "id": item["SK"].removeprefix("SESSION#")})
@@ -159,16 +166,38 @@ def sample_tenant(emulated):
     _sample_candidate(org.id)  # the profile the JobMojito page samples' links name
     _sample_candidate(org.id, sample_event("erase_candidate")["pathParameters"]["id"])  # the one erase_candidate erases
     _sample_interview_session(org.id, script)  # the session the interview pages' sample tokens name
-    endpoint_id = sample_event("delete_webhook")["pathParameters"]["id"]
-    save_new_endpoint(
-        WebhookEndpoint(
-            id=endpoint_id,
-            organization_id=org.id,
-            url="https://hooks.example.com/sample",
-            events=["campaign.completed"],
-            created_at=now(),
+    _sample_webhooks(org.id)
+
+
+def _sample_webhooks(organization_id: str) -> None:
+    """The endpoint delete_webhook deletes, the one the other endpoint samples read and change, and the failed
+    delivery replay_webhook_delivery queues again."""
+    deleted, kept = (sample_event(name)["pathParameters"]["id"] for name in ("delete_webhook", "get_webhook"))
+    for number, endpoint_id in enumerate((deleted, kept)):
+        save_new_endpoint(
+            WebhookEndpoint(
+                id=endpoint_id,
+                organization_id=organization_id,
+                url=f"https://hooks.example.com/sample-{number}",
+                events=["campaign.completed"],
+                created_at=now(),
+            )
         )
+    delivery_id = sample_event("replay_webhook_delivery")["pathParameters"]["id"]
+    at = now()
+    body = json.dumps({"type": "campaign.completed", "timestamp": at.isoformat(), "data": {}})
+    webhooks_store.save_payload(organization_id, delivery_id, body, [], at=at, expires=at + timedelta(days=30))
+    failed = WebhookDelivery(
+        id=delivery_id,
+        organization_id=organization_id,
+        endpoint_id=kept,
+        url="https://hooks.example.com/sample-1",
+        event_type="campaign.completed",
+        status=DeliveryStatus.failed,
+        created_at=at,
+        updated_at=at,
     )
+    webhooks_store.insert_delivery(failed, at + timedelta(days=37))
 
 
 # The sample links of view_shared_report and open_report_file are signed by this key (valid until 2099),

@@ -140,6 +140,49 @@ def _delete_webhook_as_b(api, a, b):
     return reply
 
 
+def _on_endpoint_as_b(api, a, b, function, path, body=None):
+    endpoint_id = _endpoint_of(a)
+    reply = api(
+        function,
+        path=path.format(endpoint_id),
+        path_params={"id": endpoint_id},
+        body=body,
+        headers=b.as_admin(),
+    )
+    [endpoint] = list_endpoints(a.id)
+    assert (endpoint.id, endpoint.enabled) == (endpoint_id, True), "B changed A's endpoint"
+    return reply
+
+
+def _replay_delivery_as_b(api, a, b):
+    from panelist.models.common import now
+    from panelist.models.webhooks import DeliveryStatus, WebhookDelivery
+    from panelist.webhooks import store
+
+    at = now()
+    record = WebhookDelivery(
+        id="msg_isolation",
+        organization_id=a.id,
+        endpoint_id=_endpoint_of(a),
+        url="https://hooks.example.com/isolation",
+        event_type="session.scored",
+        status=DeliveryStatus.delivered,
+        created_at=at,
+        updated_at=at,
+    )
+    store.insert_delivery(record, at.replace(year=at.year + 1))
+    reply = api(
+        "replay_webhook_delivery",
+        path=f"/api/webhooks/deliveries/{record.id}/replay",
+        path_params={"id": record.id},
+        headers=b.as_admin(),
+    )
+    kept = store.get_delivery(a.id, record.id)
+    assert kept is not None
+    assert (kept.status, kept.replays) == (DeliveryStatus.delivered, 0), "B replayed A's delivery"
+    return reply
+
+
 def _erase_candidate_as_b(api, a, b):
     from panelist.candidates.store import get_candidate
 
@@ -152,6 +195,71 @@ def _erase_candidate_as_b(api, a, b):
     )
     assert get_candidate(a.id, candidate_id).erased_at is None, "B's erasure erased A's candidate"
     return reply
+
+
+def _interview_route_as_b(api, a, b, function: str, body=None):
+    """B on A's interview (by its UUID) through the Interviews resource; A's interview stays as it was."""
+    from panelist.interviews.store import get_interview
+
+    interview_id = _interview_uuid_of(a)
+    before = get_interview(a.id, interview_id)
+    reply = api(
+        function,
+        path=f"/api/interviews/{interview_id}",
+        path_params={"id": interview_id},
+        body=body,
+        headers=b.as_admin(),
+    )
+    assert get_interview(a.id, interview_id) == before, f"B's {function} changed A's interview"
+    return reply
+
+
+def _profile_of(tenant) -> str:
+    """A candidate profile of `tenant` made through the Candidates resource (the same one on every call)."""
+    from panelist.candidates import profiles
+    from panelist.models.candidates import CandidateCreate
+
+    found = profiles.list_candidates(tenant.id, email=None, external_id="isolation", offset=0, limit=1)[0]
+    if found:
+        return found[0].id
+    request = CandidateCreate(name="Iso Late", email="iso@example.com", external_id="isolation")
+    return profiles.create_candidate(tenant.id, request).id
+
+
+def _candidate_route_as_b(api, a, b, function: str, body=None):
+    """B on A's candidate profile; A's profile stays as it was."""
+    from panelist.candidates.store import get_candidate
+
+    candidate_id = _profile_of(a)
+    before = get_candidate(a.id, candidate_id)
+    reply = api(
+        function,
+        path=f"/api/candidates/{candidate_id}",
+        path_params={"id": candidate_id},
+        body=body,
+        headers=b.as_admin(),
+    )
+    assert get_candidate(a.id, candidate_id) == before, f"B's {function} changed A's candidate"
+    return reply
+
+
+def _invite_route_as_b(api, a, b, function: str, suffix: str = ""):
+    """B on A's invite token (revoke, resend); A's invite stays as it was."""
+    from panelist.candidates.campaigns import get_invite_by_token
+
+    token = _token_of(a)
+    before = get_invite_by_token(a.id, token)
+    reply = api(function, path=f"/api/invites/{token}{suffix}", path_params={"token": token}, headers=b.as_admin())
+    assert get_invite_by_token(a.id, token) == before, f"B's {function} changed A's invite"
+    return reply
+
+
+def _candidates_listed_by_b(api, a, b) -> tuple[str, list]:
+    candidate_id = _profile_of(a)
+    listed = []
+    for query in ({}, {"external_id": "isolation"}, {"email": "iso@example.com"}):
+        listed += api("list_candidates", query=query, headers=b.as_member()).body["candidates"]
+    return candidate_id, listed
 
 
 # function -> (call as B on A's resource, expected status, what must not leak)
@@ -184,6 +292,11 @@ ROWS = {
         path_params={"ai_interview_id": str(_interview_of(a))},
         headers=b.as_member(),
     ),
+    "get_interview": lambda api, a, b: _interview_route_as_b(api, a, b, "get_interview"),
+    "update_interview": lambda api, a, b: _interview_route_as_b(
+        api, a, b, "update_interview", {"status": "archived", "role": "B's role"}
+    ),
+    "delete_interview": lambda api, a, b: _interview_route_as_b(api, a, b, "delete_interview"),
     "get_campaign": lambda api, a, b: api(
         "get_campaign",
         path=f"/api/campaigns/{_campaign_of(a)}",
@@ -208,14 +321,39 @@ ROWS = {
         "get_invite", path=f"/api/invites/{_token_of(a)}", path_params={"token": _token_of(a)}, headers=b.as_member()
     ),
     "get_session": lambda api, a, b: _as_b_on_session(api, a, b, "get_session", "/api/sessions/{}"),
+    "get_session_result": lambda api, a, b: _as_b_on_session(
+        api, a, b, "get_session_result", "/api/sessions/{}/result"
+    ),
     "get_transcript": lambda api, a, b: _as_b_on_session(api, a, b, "get_transcript", "/api/session/{}/transcript"),
     "get_session_audio": lambda api, a, b: _as_b_on_session(api, a, b, "get_session_audio", "/api/session/{}/audio"),
     "get_session_pdf": lambda api, a, b: _as_b_on_session(api, a, b, "get_session_pdf", "/api/session/{}/pdf"),
     "delete_webhook": _delete_webhook_as_b,
+    "get_webhook": lambda api, a, b: _on_endpoint_as_b(api, a, b, "get_webhook", "/api/webhooks/{}"),
+    "update_webhook": lambda api, a, b: _on_endpoint_as_b(
+        api, a, b, "update_webhook", "/api/webhooks/{}", body={"enabled": False}
+    ),
+    "test_webhook": lambda api, a, b: _on_endpoint_as_b(api, a, b, "test_webhook", "/api/webhooks/{}/test"),
+    "list_webhook_deliveries": lambda api, a, b: _on_endpoint_as_b(
+        api, a, b, "list_webhook_deliveries", "/api/webhooks/{}/deliveries"
+    ),
+    "replay_webhook_delivery": _replay_delivery_as_b,
     "share_report": lambda api, a, b: _share_report_as_b(api, a, b, "share"),
     "list_report_shares": _list_shares_as_b,
     "revoke_report_share": _revoke_share_as_b,
     "erase_candidate": _erase_candidate_as_b,
+    "get_candidate": lambda api, a, b: _candidate_route_as_b(api, a, b, "get_candidate"),
+    "update_candidate": lambda api, a, b: _candidate_route_as_b(
+        api, a, b, "update_candidate", {"name": "B's name", "external_id": "b"}
+    ),
+    "list_campaign_invites": lambda api, a, b: api(
+        "list_campaign_invites",
+        path=f"/api/campaigns/{_campaign_of(a)}/invites",
+        path_params={"id": _campaign_of(a)},
+        query={},
+        headers=b.as_member(),
+    ),
+    "revoke_invite": lambda api, a, b: _invite_route_as_b(api, a, b, "revoke_invite"),
+    "resend_invite": lambda api, a, b: _invite_route_as_b(api, a, b, "resend_invite", "/resend"),
 }
 # B's download of A's report is a 404 too (the same function as share_report, another option).
 ROWS_BY_OPTION = {"share_report_download": lambda api, a, b: _share_report_as_b(api, a, b, "download")}
@@ -248,9 +386,14 @@ TOKEN_PAGES |= {
 }
 PLATFORM_SCOPED = {"create_api_key", "list_api_keys", "revoke_api_key"}
 LISTS = {
+    "list_candidates": _candidates_listed_by_b,
     "list_sessions": lambda api, a, b: (
         _session_of(a),
         api("list_sessions", query={}, headers=b.as_member()).body["sessions"],
+    ),
+    "list_interviews": lambda api, a, b: (
+        _interview_uuid_of(a),
+        api("list_interviews", query={}, headers=b.as_member()).body["interviews"],
     ),
     "list_campaigns": lambda api, a, b: (
         _campaign_of(a),

@@ -32,16 +32,20 @@ _HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Po
 
 
 def content_security_policy(
-    *, scripts: Iterable[str] = (), styles: Iterable[str] = (), connect: Iterable[str] = ()
+    *,
+    scripts: Iterable[str] = (),
+    styles: Iterable[str] = (),
+    connect: Iterable[str] = (),
+    images: Iterable[str] = ("'self'",),
 ) -> str:
     """A policy that allows nothing but the sources named: `scripts` and `styles` ('nonce-…', 'sha256-…'),
-    `connect` (origins the page's script may fetch from); forms post only to the page's own origin, and
-    no other site may frame the page."""
+    `connect` (origins the page's script may fetch from), `images` (default: the page's own origin); forms
+    post only to the page's own origin, and no other site may frame the page."""
     directives = ["default-src 'none'"]
     for name, sources in (("script-src", scripts), ("style-src", styles), ("connect-src", connect)):
         if listed := " ".join(sources):
             directives.append(f"{name} {listed}")
-    directives += ["img-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"]
+    directives += [f"img-src {' '.join(images)}", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"]
     return "; ".join(directives)
 
 
@@ -144,7 +148,8 @@ _TITLES = {404: "This link does not work", 410: "This link has expired", 409: "T
 
 def error(exc: PanelistError) -> Response[str]:
     """A plain page saying what happened, with the error's status."""
-    return render("error.html.j2", exc.status, title=_TITLES.get(exc.status, "Something went wrong"), exc=exc)
+    title = getattr(exc, "page_title", None) or _TITLES.get(exc.status, "Something went wrong")
+    return render("error.html.j2", exc.status, title=title, exc=exc)
 
 
 def invite(token: str, *, problem: PanelistError | None = None, form: dict[str, Any] | None = None) -> Response[str]:

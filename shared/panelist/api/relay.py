@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from functools import partial
+from functools import cache, partial
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import BaseModel, ConfigDict, create_model
 
 from panelist.api.resolver import Access, PanelistResolver, Surface, lambda_handler
 from panelist.core.errors import PanelistError
@@ -26,6 +27,29 @@ Limit = Annotated[int, Query(ge=1, le=100, description="Number of results (defau
 Offset = Annotated[int, Query(ge=0, description="Pagination offset (default 0)")]
 
 
+class Pagination(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    total: int
+    limit: int
+    offset: int
+    has_more: bool
+
+
+@cache
+def listing_model(model_name: str, name: str, item: type[BaseModel]) -> type[BaseModel]:
+    """The model of what `listing(name, [item, ...])` answers, for a handler's return annotation (and so the
+    OpenAPI document): `CampaignList = listing_model("CampaignList", "campaigns", CampaignListItem)`."""
+    fields: dict[str, Any] = {
+        name: (list[item], ...),  # type: ignore[valid-type]
+        "total": (int, ...),
+        "limit": (int, ...),
+        "offset": (int, ...),
+        "pagination": (Pagination, ...),
+    }
+    return create_model(model_name, __config__=ConfigDict(extra="forbid"), **fields)
+
+
 def listing(name: str, items: list[Any], *, total: int, limit: int, offset: int) -> dict[str, Any]:
     """A list response: `{name: [...], total, limit, offset}` plus the seed's `pagination` object."""
     return {
@@ -42,4 +66,4 @@ def listing(name: str, items: list[Any], *, total: int, limit: int, offset: int)
     }
 
 
-__all__ = ["Access", "Limit", "Offset", "lambda_handler", "listing", "resolver"]
+__all__ = ["Access", "Limit", "Offset", "Pagination", "lambda_handler", "listing", "listing_model", "resolver"]
