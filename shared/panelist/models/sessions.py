@@ -51,6 +51,37 @@ class SpeechAnalytics(BaseModel):
     words_per_minute: float = Field(ge=0)
 
 
+class TranscribedWord(BaseModel):
+    """One recognised word: seconds from the start of the recording, and the engine's confidence in it (0-1), or
+    None where the engine measures none (an OpenAI-compatible server that gives no per-word probability)."""
+
+    word: str = Field(min_length=1)
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+    confidence: float | None = Field(default=None, ge=0, le=1)
+
+
+class TranscriptionStatus(StrEnum):
+    pending = "pending"
+    completed = "completed"
+    failed = "failed"
+
+
+class Transcription(BaseModel):
+    """An audio answer's transcription (panelist.interviews.speech): pending until its engine answers."""
+
+    status: TranscriptionStatus = TranscriptionStatus.pending
+    engine: str = Field(description="offline, aws or openai")
+    model: str | None = Field(default=None, description='e.g. "pocketsphinx 5.1.1 en-us", "whisper-1"')
+    language: str
+    words: list[TranscribedWord] = Field(default_factory=list)
+    confidence: float | None = Field(default=None, ge=0, le=1, description="The mean word confidence, if measured")
+    duration_seconds: float | None = Field(default=None, ge=0)
+    error: str | None = None
+    requested_at: datetime
+    completed_at: datetime | None = None
+
+
 class Answer(BaseModel):
     question_id: str
     text: str
@@ -58,6 +89,7 @@ class Answer(BaseModel):
     ended_at: float
     follow_up: bool = False
     audio_key: str | None = None
+    transcription: Transcription | None = None
     analysis: AnswerAnalysis | None = None
     speech: SpeechAnalytics | None = None
 

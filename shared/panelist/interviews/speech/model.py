@@ -8,19 +8,22 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, Field
 
 from panelist.core.errors import BadRequest, PanelistError
+from panelist.models.sessions import TranscribedWord as Word
+
+__all__ = [
+    "Audio",
+    "Engine",
+    "RecognitionFailed",
+    "RecognitionPending",
+    "Recognizer",
+    "Transcript",
+    "UnsupportedAudio",
+    "UnsupportedLanguage",
+    "Word",
+]
 
 Engine = Literal["offline", "aws", "openai"]
 Audio = bytes | Path
-
-
-class Word(BaseModel):
-    """One recognised word: seconds from the start of the audio, and the engine's confidence in it (0-1), or
-    None where the engine measures none (an OpenAI-compatible server that gives no per-word probability)."""
-
-    word: str = Field(min_length=1)
-    start: float = Field(ge=0)
-    end: float = Field(ge=0)
-    confidence: float | None = Field(default=None, ge=0, le=1)
 
 
 class Transcript(BaseModel):
