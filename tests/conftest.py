@@ -19,6 +19,7 @@ os.environ.update(
     PANELIST_ADMIN_SECRET_ID="AdminKeySecret",
     PANELIST_STRIPE_SECRET_ID="StripeWebhookSecret",
     PANELIST_AI_PROVIDER="offline",
+    PANELIST_SPEECH_ENGINE="offline",  # PocketSphinx; the aws engine's tests name it (test_transcription_aws.py)
     PANELIST_MAIL_SENDER="noreply@panelist.local",
     PANELIST_WEBHOOK_QUEUE_URL="https://sqs.us-east-1.amazonaws.com/123456789012/panelist-test-webhooks.fifo",
     PANELIST_INVITE_MAIL_QUEUE_URL="https://sqs.us-east-1.amazonaws.com/123456789012/panelist-test-invite-mails",

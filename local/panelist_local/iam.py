@@ -592,6 +592,23 @@ def _lambda(operation: str, params: Mapping[str, Any]) -> list[Request]:
     return [Request(action, arn if name else "*")]
 
 
+def _transcribe(operation: str, params: Mapping[str, Any]) -> list[Request]:
+    """Amazon Transcribe's job actions on the job's ARN; starting a job reads its media and writes its output
+    with the caller's permissions (s3:GetObject, s3:PutObject), as the service does."""
+    name = str(params.get("TranscriptionJobName") or "")
+    resource = f"arn:aws:transcribe:{REGION}:{ACCOUNT_ID}:transcription-job/{name}" if name else "*"
+    requests = [Request(f"transcribe:{operation}", resource)]
+    if operation == "StartTranscriptionJob":
+        media = str((params.get("Media") or {}).get("MediaFileUri") or "")
+        if media.startswith("s3://"):
+            bucket, _, key = media.removeprefix("s3://").partition("/")
+            requests.append(Request("s3:GetObject", _s3_object(bucket, key)))
+        if params.get("OutputBucketName"):
+            output = str(params.get("OutputKey") or f"{name}.json")
+            requests.append(Request("s3:PutObject", _s3_object(str(params["OutputBucketName"]), output)))
+    return requests
+
+
 @dataclass
 class Authorizer:
     """Turns a boto3 call into the IAM requests the service makes of it."""
@@ -629,6 +646,8 @@ class Authorizer:
             return _bedrock_runtime(operation, params)
         if service == "lambda":
             return _lambda(operation, params)
+        if service == "transcribe":
+            return _transcribe(operation, params)
         return [Request(f"{service}:{operation}", "*")]
 
 

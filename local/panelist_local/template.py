@@ -27,7 +27,12 @@ URL_SUFFIX = "amazonaws.com"
 STACK_NAME = "panelist-local"
 API_ID = "local"
 # MailSender: the sender the emulator verifies in SES.
-LOCAL_PARAMETERS = {"Stage": "local", "AiProvider": "offline", "MailSender": "noreply@panelist.local"}
+LOCAL_PARAMETERS = {
+    "Stage": "local",
+    "AiProvider": "offline",
+    "SpeechEngine": "offline",  # PocketSphinx: Amazon Transcribe's completion events never fire locally
+    "MailSender": "noreply@panelist.local",
+}
 
 TABLE = "AWS::DynamoDB::Table"
 BUCKET = "AWS::S3::Bucket"

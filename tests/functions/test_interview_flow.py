@@ -23,6 +23,7 @@ from panelist.core.errors import Conflict, PanelistError
 from panelist.core.settings import get_settings
 from panelist.core.storage import org_pk, table
 from panelist.interviews import ai
+from panelist.interviews.ai.model import provenance
 from panelist.interviews.store import save_new_interview
 from panelist.models.campaigns import Campaign, Invite
 from panelist.models.common import new_id, now
@@ -130,14 +131,16 @@ def _session_of(token: str):
 
 
 class FollowUps:
-    """An AI provider whose follow_up asks once for answers shorter than five words."""
+    """An AI provider whose follow-up asks once for answers shorter than five words, decided (as a model that
+    failed would) by the offline engine in its place."""
 
     def __init__(self) -> None:
         self.asked: list[str] = []
 
-    def follow_up(self, question, answer_text: str) -> str | None:
+    def follow_up_decision(self, question, answer_text: str) -> ai.FollowUp:
         self.asked.append(question.id)
-        return f"Could you say more about {question.id}?" if len(answer_text.split()) < 5 else None
+        text = f"Could you say more about {question.id}?" if len(answer_text.split()) < 5 else None
+        return ai.FollowUp(text, provenance("offline-rules v2", fallback_from="bedrock:test", reason="timed out"))
 
 
 @pytest.fixture
@@ -357,6 +360,13 @@ def test_a_whole_interview_in_order_with_one_follow_up_for_a_thin_answer(api, se
         ("participant", "q3"),
     ]
     assert follow_ups.asked == ["q1", "q2", "q3"]
+    asked = session.turns[3].provenance  # who decided the follow-up, the fallback kept with it
+    assert asked
+    assert (asked.engine, asked.fallback_from, asked.fallback_reason) == (
+        "offline-rules v2",
+        "bedrock:test",
+        "timed out",
+    )
     assert session.language == interview.language
     events = [w["type"] for w in queued_webhooks(queue)]
     assert events == ["invite.opened", "session.started", "session.completed"]

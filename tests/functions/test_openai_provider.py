@@ -45,11 +45,15 @@ def server(emulated, template, monkeypatch):
     assert fake.violations == []
 
 
+# The OpenAI-compatible speech engine (SpeechEngine=openai) transcribes with the same server and key.
+KEY_READERS = (*MODEL_FUNCTIONS, "TranscribeAnswerFunction")
+
+
 def test_every_function_that_calls_the_model_gets_the_settings(template):
     for name, function in template.functions.items():
         assert function.environment["PANELIST_OPENAI_BASE_URL"] == "https://api.openai.com/v1", name
         assert function.environment["PANELIST_OPENAI_MODEL"] == "gpt-4o-mini", name
-        assert ("PANELIST_OPENAI_API_KEY_SECRET_ID" in function.environment) == (name in MODEL_FUNCTIONS), name
+        assert ("PANELIST_OPENAI_API_KEY_SECRET_ID" in function.environment) == (name in KEY_READERS), name
 
 
 @pytest.mark.parametrize("function", MODEL_FUNCTIONS)

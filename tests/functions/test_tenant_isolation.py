@@ -373,6 +373,7 @@ TOKEN_PAGES = {
     "create_interview_upload",
     "attach_resume",
     "record_signals",
+    "get_question_voice",  # test_question_voice: a forged token gets nothing
 }
 # JobMojito's interview pages: their token names its organization and is signed (test_candidate_pages:
 # forged, tampered, foreign, another type or another id: 403; the token route below signs nothing foreign).

@@ -6,14 +6,16 @@ through the sessions that used them and through the index `invite_ops` writes un
 address (`ORG#<org>#INVITEE#<sha256>` / `INVITE#<id>`).
 
 Erased: every object in the bucket, with every version of it (files, session and answer recordings, intro videos,
-uploads under the session's folder and its unattached uploads, large exports of its sessions, cached report parts,
+uploads under the session's folder and its unattached uploads, Amazon Transcribe's transcripts of its answers
+(`transcripts/`), large exports of its sessions, cached report parts,
 and every stored report export that holds one of its sessions, found through the index `reports.store.record_export`
 writes: a combined report goes whole, whichever of its candidates is erased); in the table the profile's name and
 email become "erased" and its phone, LinkedIn, address, files and metadata go, its address's index entry goes and
 its external id is released (an integrator's key for the person: after the erasure it names nobody, and may be given
 to a new profile); a session keeps its facts (status, times, scores, buckets, speech figures, counters, list keys)
-so lists, stats and billing stay as they were, but loses every text (turns, answers, analysis summaries and reasons,
-the assessment) and its recording keys; an invite's address becomes "erased"; every kept webhook payload that names
+so lists, stats and billing stay as they were, but loses every text (turns, answers and their transcriptions' words,
+analysis summaries and reasons, the assessment) and its recording keys; an invite's address becomes "erased"; every
+kept webhook payload that names
 the candidate, one of its sessions or invites loses its body, so a message still queued for it (or parked in the
 dead-letter queue, which cannot be edited) is not sent (`webhooks.delivery.erase_about`). Reports then show "Erased
 candidate".
@@ -41,6 +43,7 @@ from panelist.reports import store as reports_store
 from panelist.reports.pipeline import CACHE_PREFIX, forget
 from panelist.reports.store import StoredExport
 from panelist.sessions import store as sessions_store
+from panelist.sessions import transcription
 from panelist.sessions.flow import upload_prefix
 from panelist.sessions.store import candidate_session_ids, get_session
 from panelist.webhooks import delivery
@@ -162,6 +165,7 @@ def erased_session(session: Session) -> Session:
             update={
                 "text": "",
                 "audio_key": None,
+                "transcription": transcription.erased(answer.transcription),  # its words: what was said
                 "analysis": (
                     answer.analysis.model_copy(update={"summary": "", "reasons": []}) if answer.analysis else None
                 ),
@@ -218,6 +222,7 @@ def _places(
         prefixes.append(f"orgs/{organization_id}/sessions/{session.id}/")
         prefixes.append(f"exports/sessions/{organization_id}/{session.id}/")  # reports.exports.export_key
         prefixes.append(upload_prefix(organization_id, session.id))
+        prefixes.append(transcription.transcripts_prefix(organization_id, session.id))
     own = f"orgs/{organization_id}/"
     outside = {key for key in named if key.startswith(own) and ".." not in key}
     return prefixes, {key for key in outside if not key.startswith(tuple(prefixes))}

@@ -36,9 +36,13 @@ class Settings(BaseModel):
     speech_engine: Literal["offline", "aws", "openai"] = "aws"
     speech_base_url: str = ""
     speech_model: str = Field(default="whisper-1", min_length=1)
+    # Amazon Polly voices for the interviewer (panelist.sessions.voice): "" (the browser's speech only), a voice
+    # id ("Joanna"), or language=voice pairs ("en=Joanna,fr=Lea@neural"); template parameter QuestionVoice.
+    question_voice: str = Field(default="", max_length=500)
     webhook_queue_url: str = ""
     report_queue_url: str = ""
     analysis_queue_url: str = ""
+    transcription_queue_url: str = ""  # audio answers to transcribe (panelist.sessions.transcription)
     invite_mail_queue_url: str = ""
     mail_sender: str = "noreply@panelist.local"
     generation_state_machine_arn: str = ""

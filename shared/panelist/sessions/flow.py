@@ -29,7 +29,6 @@ from botocore.exceptions import ClientError
 from panelist.candidates.campaigns import open_invite
 from panelist.candidates.store import add_candidate_file, file_key, get_campaign, get_candidate
 from panelist.core import aws, times
-from panelist.core.background import request_analysis
 from panelist.core.errors import BadRequest, Conflict, NotFound, PanelistError, PayloadTooLarge
 from panelist.core.observability import logger
 from panelist.core.settings import get_settings
@@ -42,7 +41,7 @@ from panelist.models.candidates import Candidate, CandidateFile, FileType
 from panelist.models.common import new_id, now
 from panelist.models.interviews import Interview, InterviewStatus, Question
 from panelist.models.sessions import Answer, Session, SessionStatus, Turn
-from panelist.sessions import store
+from panelist.sessions import store, transcription
 from panelist.sessions.lifecycle import finish_session, save_new_session
 from panelist.sessions.store import get_session
 
@@ -280,7 +279,8 @@ def start_from_invite(token: str, form: dict[str, Any]) -> Started:
 
 
 def finish(opened: Opened, status: SessionStatus, *, at: datetime | None = None) -> Session:
-    """End the session (idempotent), drop it from the active index, and queue the analysis of a completed one."""
+    """End the session (idempotent), drop it from the active index, and queue the analysis of a completed one
+    once its audio answers are transcribed (else the last transcription to finish queues it)."""
     session = opened.session
     try:
         analysed_next = status is SessionStatus.completed  # the analysis queues the render with its results
@@ -289,7 +289,7 @@ def finish(opened: Opened, status: SessionStatus, *, at: datetime | None = None)
         finished = get_session(session.organization_id, session.id)  # finished the other way meanwhile
     store.commit([store.active_delete_op(session.id, session.updated_at)])
     if finished.status is SessionStatus.completed and session.status is SessionStatus.in_progress:
-        request_analysis(finished.organization_id, finished.id)
+        transcription.analyse_when_transcribed(finished.organization_id, finished.id)
     return finished
 
 
@@ -305,14 +305,15 @@ def check_time(opened: Opened, at: datetime | None = None) -> Opened:
     return opened
 
 
-def follow_up_for(question: Question, answer_text: str) -> str | None:
-    """The AI interviewer's follow-up to a thin answer, or None. A model failure never blocks the interview."""
+def follow_up_for(question: Question, answer_text: str) -> ai.FollowUp | None:
+    """The AI interviewer's follow-up to a thin answer (with who decided it), or None. A model failure never
+    blocks the interview: the provider falls back to the offline engine and records it."""
     try:
-        text = ai.provider().follow_up(question, answer_text)
+        decision = ai.provider().follow_up_decision(question, answer_text)
     except Exception:
         logger.exception("follow-up not asked", extra={"question_id": question.id})
         return None
-    return text.strip() or None if text else None
+    return decision if decision.question and decision.question.strip() else None
 
 
 @dataclass(frozen=True)
@@ -387,13 +388,28 @@ def submit_answer(opened: Opened, form: AnswerForm, *, at: datetime | None = Non
         ended_at=moment,
         follow_up=step.follow_up,
         audio_key=audio_key,
+        transcription=transcription.pending(at, session.language) if audio_key else None,
     )
     turns = [
-        Turn(timestamp=moment, speaker="participant", text=form.text or "(audio answer)", question_id=step.question.id)
+        Turn(
+            timestamp=moment,
+            speaker="participant",
+            text=form.text or transcription.AUDIO_PLACEHOLDER,
+            question_id=step.question.id,
+        )
     ]
-    follow_up = None if step.follow_up else follow_up_for(step.question, form.text)
-    if follow_up:
-        turns.append(Turn(timestamp=moment, speaker="ai", text=follow_up, question_id=step.question.id))
+    # A recording without typed text is not known yet (it is transcribed in the background): no follow-up to it.
+    follow_up = None if step.follow_up or not form.text else follow_up_for(step.question, form.text)
+    if follow_up and follow_up.question:
+        turns.append(
+            Turn(
+                timestamp=moment,
+                speaker="ai",
+                text=follow_up.question.strip(),
+                question_id=step.question.id,
+                provenance=follow_up.provenance,
+            )
+        )
     elif following := _next_question(session, interview, step.question):
         turns.append(Turn(timestamp=moment, speaker="ai", text=following.prompt, question_id=following.id))
     try:
@@ -406,6 +422,16 @@ def submit_answer(opened: Opened, form: AnswerForm, *, at: datetime | None = Non
     now_opened = Opened(updated, interview)
     if form.audio_key:
         _discard_upload(form.audio_key)
+    asked = answer.transcription
+    if audio_key and asked and not transcription.request_transcription(session.organization_id, session.id, audio_key):
+        transcription.fail(
+            session.organization_id,
+            session.id,
+            audio_key,
+            "the transcription could not be queued",
+            engine=asked.engine,
+            language=asked.language,
+        )
     if current_step(updated, interview) is None or past_time_limit(now_opened, at):
         return Opened(finish(now_opened, SessionStatus.completed, at=at), interview)
     return now_opened

@@ -521,6 +521,64 @@ def append_answer(session: Session, answer: Answer, turns: list[Turn], at: datet
     )
 
 
+def set_answer_transcription(
+    session: Session,
+    index: int,
+    answer: Answer,
+    *,
+    text: str | None = None,
+    turn: tuple[int, str] | None = None,
+    at: datetime,
+) -> None:
+    """Write `answer.transcription` into the session's answer `index` (panelist.sessions.transcription), with
+    `text` as the answer's text and, with `turn` (its index, the text it must still have), the turn's text.
+
+    Conditional on that answer still holding the same recording (`audio_key`: an erasure removes it) and a
+    pending transcription: a redelivered message writes nothing (ConditionFailed). The path update leaves the
+    other answers alone, so transcriptions of one session finishing at once do not overwrite each other. A
+    finished session's `updated_at` moves (the analysis's write is conditional on it); an in-progress one's
+    does not, as it keys the session's active-session index item.
+    """
+    if answer.transcription is None or not answer.audio_key:
+        raise ValueError("only an audio answer's transcription is written")
+    sets = [f"answers[{index}].transcription = :transcription"]
+    condition = f"answers[{index}].audio_key = :key AND answers[{index}].transcription.#tstatus = :pending"
+    names = {"#tstatus": "status"}
+    values: dict[str, Any] = {
+        "transcription": answer.transcription.model_dump(mode="json"),
+        "key": answer.audio_key,
+        "pending": "pending",
+    }
+    if text is not None:
+        sets.append(f"answers[{index}].#text = :text")
+        names["#text"] = "text"
+        values["text"] = text
+        if turn is not None:
+            sets.append(f"turns[{turn[0]}].#text = :text")
+            condition += f" AND turns[{turn[0]}].#text = :turn_text"
+            values["turn_text"] = turn[1]
+    condition += " AND #status = :status"
+    names["#status"] = "status"
+    values["status"] = session.status.value
+    if session.status is not SessionStatus.in_progress:
+        sets.append("updated_at = :at")  # as the model writes it: the analysis compares it with what it read
+        values["at"] = session.model_copy(update={"updated_at": at}).model_dump(mode="json", include={"updated_at"})[
+            "updated_at"
+        ]
+    commit(
+        [
+            update_op(
+                org_pk(session.organization_id),
+                PREFIX + session.id,
+                "SET " + ", ".join(sets),
+                condition=condition,
+                names=names,
+                **values,
+            )
+        ]
+    )
+
+
 def add_integrity_signals(session: Session, tab_switches: int, pastes: int) -> None:
     """Add to an in-progress session's integrity counters (ConditionFailed once it ended)."""
     table().update(
