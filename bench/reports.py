@@ -270,7 +270,12 @@ def _with_follow_ups(session: Session) -> Session:
             continue
         prompt, reply = FOLLOW_UPS[answer.question_id]
         start = round(moved.ended_at + 12, 1)
-        end = round(start + len(reply.split()) / answer.speech.words_per_minute * 60, 1)
+        # the pace of the answer it follows (its speech figure when measured, else its own words and times)
+        wpm = (
+            answer.speech.words_per_minute
+            or len(answer.text.split()) / max(answer.ended_at - answer.started_at, 1) * 60
+        )
+        end = round(start + len(reply.split()) / wpm * 60, 1)
         analysis = AnswerAnalysis(
             score=answer.analysis.score,
             bucket=answer.analysis.bucket,

@@ -13,7 +13,7 @@ import math
 import struct
 import wave
 import zlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from panelist.accounts.api_keys import create_api_key
@@ -23,6 +23,7 @@ from panelist.candidates.store import file_key, invite_ops, save_new_campaign, s
 from panelist.core import aws
 from panelist.core.settings import get_settings
 from panelist.core.storage import table
+from panelist.interviews.ai.model import RUBRIC_VERSION, overall_score
 from panelist.interviews.store import save_new_interview
 from panelist.models.campaigns import Campaign, Invite, ProjectCreate
 from panelist.models.candidates import Candidate, CandidateFile, FileType
@@ -35,6 +36,7 @@ from panelist.models.sessions import (
     Assessment,
     Bucket,
     Integrity,
+    Provenance,
     Sentiment,
     Session,
     SessionStatus,
@@ -42,6 +44,13 @@ from panelist.models.sessions import (
     Turn,
 )
 from panelist.sessions.lifecycle import save_new_session
+
+# The demo's scores are written by hand, not by an engine: their provenance says so.
+DEMO_PROVENANCE = Provenance(
+    engine="demo-data (hand-written sample scores)",
+    rubric_version=RUBRIC_VERSION,
+    produced_at=datetime(2026, 1, 1, tzinfo=UTC),
+)
 
 PYTHON_QUESTIONS = [
     (
@@ -328,21 +337,17 @@ def build_completed_session(
                         f"{criterion}: {'covered' if bucket is Bucket.strong else 'partly covered'}"
                         for criterion in question.evaluation_criteria
                     ],
+                    provenance=DEMO_PROVENANCE,
                 ),
-                speech=SpeechAnalytics(
-                    speech_accuracy=0.95 if strength == "strong" else 0.88,
-                    fluency=0.91 if strength == "strong" else 0.74,
-                    recognition_confidence=0.93 if strength == "strong" else 0.85,
-                    sentiment=sentiment,
-                    words_per_minute=wpm,
-                ),
+                # Typed answers: no transcription, so no speech figure was measured (null, "not measured").
+                speech=SpeechAnalytics(sentiment=sentiment),
             )
         )
         clock = end + 6
     turns.append(
         Turn(timestamp=round(clock, 1), speaker="ai", text="That's all my questions. Thank you for your time!")
     )
-    overall = round(sum(a.analysis.score for a in answers if a.analysis) / len(answers), 1)
+    overall = overall_score(interview.skills, interview.questions, answers) or 0.0
     assessment = Assessment(
         score=overall,
         resume_analysis=f"{candidate.name} lists {interview.skills[0].name} and "
@@ -362,6 +367,7 @@ def build_completed_session(
             if strength == "strong"
             else ["Little evidence of production debugging", "Shallow database knowledge"]
         ),
+        provenance=DEMO_PROVENANCE,
     )
     completed = started + timedelta(seconds=clock + 5)
     return Session(

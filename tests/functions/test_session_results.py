@@ -138,6 +138,7 @@ def test_the_result_has_every_answers_evaluation_and_the_assessment(api, tenant_
         "resume_analysis": session.assessment.resume_analysis,
         "why_hire": session.assessment.why_hire,
         "why_not_hire": session.assessment.why_not_hire,
+        "provenance": session.assessment.provenance.model_dump(mode="json"),
     }
     assert len(body["answers"]) == len(session.answers) > 0
     for shown, answer in zip(body["answers"], session.answers, strict=True):
@@ -155,6 +156,13 @@ def test_the_result_has_every_answers_evaluation_and_the_assessment(api, tenant_
             answer.analysis.reasons,
         )
         assert shown["speech"] == answer.speech.model_dump(mode="json")
+        # A typed answer: every speech figure null ("not measured"), never a constant; sentiment from its words.
+        assert shown["speech"]["speech_accuracy"] is None
+        assert shown["speech"]["recognition_confidence"] is None
+        assert shown["speech"]["words_per_minute"] is None
+        assert shown["speech"]["sentiment"] in ("positive", "neutral", "negative")
+        assert shown["provenance"]["engine"] == answer.analysis.provenance.engine
+        assert shown["provenance"]["rubric_version"]
         assert shown["question_number"] is not None
         assert shown["question"]
         criteria = shown["criteria"]
@@ -167,6 +175,8 @@ def test_criteria_are_read_from_both_reason_styles():
 
     found = criteria(["Covered: A", "Partly covered: B", "Missed: C", "D: covered", "E: partly covered", "F: missed"])
     assert found.model_dump() == {"met": ["A", "D"], "partly": ["B", "E"], "missed": ["C", "F"]}
+    quoted = criteria(['Covered: A \u2014 "I did A"', "Missed: C \u2014 nothing in the answer addresses it"])
+    assert quoted.model_dump() == {"met": ["A"], "partly": [], "missed": ["C"]}
     assert criteria(["Off topic: the answer has almost nothing in common"]).model_dump() == {
         "met": [],
         "partly": [],

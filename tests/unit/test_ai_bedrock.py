@@ -399,7 +399,10 @@ def test_the_assessment_sees_every_question_answer_and_the_resume(bedrock, model
 
     result = model.assess_candidate("Senior Python Developer", [RUBRIC_QUESTION, unanswered], [answer], "Python, 8y")
 
-    assert result.score == 81.3
+    assert result.score == 88  # the overall score of the answers, never another figure the model writes
+    assert result.provenance is not None
+    assert result.provenance.engine == f"bedrock:{MODEL_ID}"
+    assert result.provenance.rubric_version == ai.RUBRIC_VERSION
     assert result.why_not_hire == ["Did not answer the PostgreSQL question"]
     prompt = bedrock.requests[0]["messages"][0]["content"][0]["text"]
     assert "Question 1 (Django)" in prompt
@@ -412,5 +415,54 @@ def test_an_assessment_without_a_resume_says_so_to_the_model(bedrock, model):
     assessment = {"score": 140, "resume_analysis": "No resume.", "overall": "x", "why_hire": [], "why_not_hire": []}
     bedrock.add_response("converse", converse_response(tool_use(ASSESS_TOOL, assessment)))
     result = model.assess_candidate("Engineer", [RUBRIC_QUESTION], [], None)
-    assert result.score == 100
+    assert result.score == 0  # no answer scored
     assert "(no resume text)" in bedrock.requests[0]["messages"][0]["content"][0]["text"]
+
+
+# --- Provenance and evidence (issue 16) ----------------------------------------------------------------------
+
+
+def test_an_evaluation_records_the_model_and_keeps_only_quotes_the_answer_holds(bedrock, model):
+    evaluation = {
+        "score": 80,
+        "summary": "Complete answer.",
+        "evidence": [
+            {"criterion": "select_related / prefetch_related", "status": "met", "quote": "I use SELECT_RELATED and"},
+            {"criterion": "Query counting in tests", "status": "met", "quote": "I count queries with a profiler"},
+        ],
+        "reasons": ["Knows querysets are lazy"],
+    }
+    bedrock.add_response("converse", converse_response(tool_use(EVALUATE_TOOL, evaluation)))
+
+    analysis = model.evaluate_answer(RUBRIC_QUESTION, STRONG_ANSWER, role="Engineer")
+
+    assert analysis.provenance is not None
+    assert analysis.provenance.engine == f"bedrock:{MODEL_ID}"
+    assert analysis.provenance.fallback_from is None
+    real, invented = analysis.evidence
+    assert real.quote == "I use select_related and"  # as written in the answer
+    assert real.quote in STRONG_ANSWER
+    assert invented.quote is None  # the answer never says it: dropped, never shown
+    assert all(e.quote is None or e.quote in STRONG_ANSWER for e in analysis.evidence)
+    assert 'Covered: select_related / prefetch_related \u2014 "I use select_related and"' in analysis.reasons
+    assert not any("profiler" in reason for reason in analysis.reasons)
+    schema = bedrock.requests[0]["toolConfig"]["tools"][0]["toolSpec"]["inputSchema"]["json"]
+    assert "quote" in schema["properties"]["evidence"]["items"]["properties"]
+
+
+def test_a_follow_up_fallback_to_the_offline_engine_is_recorded(bedrock, model):
+    bedrock.add_client_error("converse", service_error_code="ThrottlingException", http_status_code=429)
+
+    decision = model.follow_up_decision(RUBRIC_QUESTION, "Not sure.")
+
+    assert decision.question == OfflineModel().follow_up(RUBRIC_QUESTION, "Not sure.")
+    assert decision.provenance.engine == ai.OFFLINE_ENGINE
+    assert decision.provenance.fallback_from == f"bedrock:{MODEL_ID}"
+    assert "ThrottlingException" in (decision.provenance.fallback_reason or "")
+
+
+def test_a_follow_up_the_model_decides_names_the_model(bedrock, model):
+    bedrock.add_response("converse", converse_response(tool_use(FOLLOW_UP_TOOL, {"needed": False, "question": None})))
+    decision = model.follow_up_decision(RUBRIC_QUESTION, STRONG_ANSWER)
+    assert decision.question is None
+    assert (decision.provenance.engine, decision.provenance.fallback_from) == (f"bedrock:{MODEL_ID}", None)

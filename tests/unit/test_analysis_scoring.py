@@ -8,9 +8,9 @@ import pytest
 
 from panelist.interviews import ai
 from panelist.interviews.ai.offline import OfflineModel
-from panelist.interviews.analysis import fluency_of, overall_score, sentiment_of, speech_analytics
+from panelist.interviews.analysis import overall_score, sentiment_of, speech_analytics
 from panelist.models.interviews import Expectations, Question
-from panelist.models.sessions import Answer, AnswerAnalysis, Bucket, Sentiment, SpeechAnalytics, Turn
+from panelist.models.sessions import Answer, AnswerAnalysis, Bucket, Sentiment, Turn
 
 LABELLED = json.loads((Path(__file__).resolve().parents[1] / "data" / "labelled_answers.json").read_text())
 SETS = LABELLED["questions"]
@@ -63,7 +63,8 @@ def test_reasons_name_the_criteria_covered_and_missed(raw):
     strong = model.evaluate_answer(question, raw["strong"][0], role=raw["role"])
     covered = [reason for reason in strong.reasons if reason.startswith("Covered: ")]
     assert covered
-    assert all(reason.removeprefix("Covered: ") in question.evaluation_criteria for reason in covered)
+    criteria = [reason.removeprefix("Covered: ").split(" \u2014 ")[0] for reason in covered]
+    assert all(criterion in question.evaluation_criteria for criterion in criteria)
     off = model.evaluate_answer(question, raw["off_topic"][0], role=raw["role"])
     assert any(reason.startswith("Missed: ") for reason in off.reasons)
     assert strong.summary
@@ -74,7 +75,10 @@ def test_evaluation_is_deterministic_and_buckets_by_thresholds():
     raw = SETS[0]
     question = question_of(raw)
     first = model.evaluate_answer(question, raw["strong"][0], role=raw["role"])
-    assert model.evaluate_answer(question, raw["strong"][0], role=raw["role"]) == first
+    again = model.evaluate_answer(question, raw["strong"][0], role=raw["role"])
+    assert again.model_dump(exclude={"provenance": {"produced_at"}}) == first.model_dump(
+        exclude={"provenance": {"produced_at"}}
+    )
     assert ai.bucket_of(75) is Bucket.strong
     assert ai.bucket_of(74.9) is Bucket.moderate
     assert ai.bucket_of(50) is Bucket.moderate
@@ -117,22 +121,6 @@ def test_the_assessment_sums_up_the_answers():
 # --- Speech analytics -------------------------------------------------------------------------------------
 
 
-def test_words_per_minute_come_from_the_timestamps():
-    answer = Answer(question_id="q1", text=" ".join(["word"] * 60), started_at=10, ended_at=40)
-    speech = speech_analytics(answer, [])
-    assert speech.words_per_minute == 120
-    assert speech.speech_accuracy == speech.recognition_confidence == 1
-    assert speech_analytics(answer.model_copy(update={"ended_at": 10}), []).words_per_minute == 0
-
-
-def test_fillers_repetitions_and_fragments_lower_fluency():
-    clean = "I profile the endpoint first, then I fix the slowest query and measure it again."
-    halting = "Um, I, I profile the, uh, endpoint, you know. Then. Um. I fix the the query, like, and measure."
-    assert fluency_of(clean) == 1
-    assert 0 <= fluency_of(halting) < 0.5
-    assert fluency_of("") == 0
-
-
 def test_sentiment_from_the_lexicon_with_negation():
     assert sentiment_of("I really enjoyed that project, the team was great") is Sentiment.positive
     assert sentiment_of("It was a frustrating, difficult migration") is Sentiment.negative
@@ -140,27 +128,14 @@ def test_sentiment_from_the_lexicon_with_negation():
     assert sentiment_of("We moved the service to Kubernetes") is Sentiment.neutral
 
 
-def test_an_audio_answer_keeps_what_its_recogniser_recorded():
-    recorded = SpeechAnalytics(
-        speech_accuracy=0.9, fluency=0.5, recognition_confidence=0.8, sentiment=Sentiment.neutral, words_per_minute=1
-    )
-    answer = Answer(
-        question_id="q1", text="I was happy with it", started_at=0, ended_at=3, audio_key="a.wav", speech=recorded
-    )
-    speech = speech_analytics(answer, [])
-    assert (speech.speech_accuracy, speech.recognition_confidence) == (0.9, 0.8)
-    assert speech.sentiment is Sentiment.positive
-    assert speech.words_per_minute == 100
-
-
-def test_an_answer_without_text_uses_its_participant_turns():
+def test_an_answer_without_text_uses_its_participant_turns_for_sentiment():
     turns = [
         Turn(timestamp=0, speaker="ai", text="Tell me about a great project.", question_id="q1"),
         Turn(timestamp=5, speaker="participant", text="It was a great project", question_id="q1"),
     ]
     speech = speech_analytics(Answer(question_id="q1", text="", started_at=5, ended_at=8), turns)
     assert speech.sentiment is Sentiment.positive
-    assert speech.words_per_minute == 100
+    assert speech.words_per_minute is None  # nothing was measured: no transcription
 
 
 def test_the_overall_score_is_weighted_by_skill():

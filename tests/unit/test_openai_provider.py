@@ -371,7 +371,10 @@ def test_the_assessment_sees_every_answer_and_the_resume_and_is_clamped(server, 
 
     result = model.assess_candidate("Senior Python Developer", [RUBRIC_QUESTION, unanswered], [answer], "Python, 8y")
 
-    assert result.score == 100
+    assert result.score == 88  # the answers' overall score, not the model's own figure
+    assert result.provenance is not None
+    assert result.provenance.engine == f"openai:{MODEL}"
+    assert "Overall score: 88/100" in server.requests[0]["messages"][1]["content"]
     assert result.why_not_hire == ["Did not answer the PostgreSQL question"]
     prompt = server.requests[0]["messages"][1]["content"]
     assert "Score: 88/100 (strong)" in prompt
@@ -603,3 +606,38 @@ def test_only_plain_http_urls_are_taken_as_the_base_url(monkeypatch, url):
     if not url.startswith("http"):
         with pytest.raises(ConfigurationError, match="http"):  # checked again where the request is made
             openai_module.post_json(url, {}, {}, connect=1, read=1)
+
+
+# --- Provenance and evidence (issue 16) ----------------------------------------------------------------------
+
+
+def test_an_evaluation_records_the_model_and_drops_invented_quotes(server, model):
+    evidence = [
+        {
+            "criterion": "select_related / prefetch_related",
+            "status": "met",
+            "quote": "prefetch_related and assertNumQueries",
+        },
+        {"criterion": "Query counting in tests", "status": "partly", "quote": "we monitor every query in Datadog"},
+        {"criterion": "A criterion the rubric never had", "status": "met", "quote": "Querysets are lazy"},
+    ]
+    server.replies.append(completion({"score": 82, "summary": "Good.", "evidence": evidence, "reasons": ["Specific"]}))
+
+    analysis = model.evaluate_answer(RUBRIC_QUESTION, STRONG_ANSWER, role="Engineer")
+
+    assert analysis.provenance is not None
+    assert analysis.provenance.engine == f"openai:{MODEL}"
+    assert analysis.provenance.rubric_version == ai.RUBRIC_VERSION
+    assert [e.quote for e in analysis.evidence] == ["prefetch_related and assertNumQueries", None]
+    assert [e.criterion for e in analysis.evidence] == RUBRIC_QUESTION.evaluation_criteria  # no invented criterion
+    assert all(e.quote is None or e.quote in STRONG_ANSWER for e in analysis.evidence)
+    assert not any("Datadog" in reason for reason in analysis.reasons)
+
+
+def test_a_follow_up_fallback_is_recorded_with_the_model_it_replaced(server, model):
+    server.replies.append(completion({"needed": True}))  # unusable: the offline engine decides
+    decision = model.follow_up_decision(RUBRIC_QUESTION, "Not sure.")
+    assert decision.question == OfflineModel().follow_up(RUBRIC_QUESTION, "Not sure.")
+    assert decision.provenance.engine == ai.OFFLINE_ENGINE
+    assert decision.provenance.fallback_from == f"openai:{MODEL}"
+    assert decision.provenance.fallback_reason

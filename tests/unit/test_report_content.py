@@ -132,14 +132,16 @@ def test_ai_recruiter_assessment_and_its_rubric():
 def test_speech_analytics():
     source = make_source()
     document, _, text = _both(source, ReportFeatures())
-    assert document["data"]["answers"][0]["speech"]["words_per_minute"] == 128
+    # The demo's answers are typed: nothing measured, shown as such, never a made-up figure.
+    assert document["data"]["answers"][0]["speech"]["words_per_minute"] is None
+    assert document["data"]["answers"][0]["speech"]["speech_accuracy"] is None
     assert "Speech analytics" in text
-    assert "words per minute" in text
+    assert "Not measured" in text
     assert "Fluency" in text
     document, _, text = _both(source, ReportFeatures(analytics=False))
     assert all("speech" not in answer for answer in document["data"]["answers"])
     assert "Speech analytics" not in text
-    assert "words per minute" not in text
+    assert "Not measured" not in text
 
 
 def test_transcript_of_answers_and_their_analysis():

@@ -5,10 +5,20 @@ question's criteria and expectations with the deployment's interview model, comp
 the answers' timestamps and text, sets each participant turn's sentiment, writes the assessment (overall
 score weighted by the interview's skill weights) and stores it all with one conditional update.
 
-Speech analytics come from the transcript, not from audio: no speech-recognition engine runs here. A text
-answer's `speech_accuracy` and `recognition_confidence` are 1.0 (nothing was recognised); an audio answer
-keeps the values its recogniser recorded, and without them is taken as transcribed (1.0): these two fields
-say nothing about an audio answer until a transcription step records them.
+Speech analytics are measured, or null. They come from the answer's transcription (`Answer.transcription`,
+filled by the transcription step: words with start/end times and the engine's confidence): words per minute
+from the first word's start to the last word's end; pauses (gaps of PAUSE_SECONDS or more between words:
+how many, and the longest); recognition confidence, the mean word confidence; speech accuracy, the share of
+words recognised with confidence of at least ACCURACY_THRESHOLD (an estimate of word accuracy from the
+engine's own probabilities, not a comparison with a reference text); fluency, 1 minus DISFLUENCY times the
+rate per word of fillers, immediate repeats and long pauses. An engine that gives no word confidence leaves
+confidence and accuracy null. A text answer, and an audio answer whose transcription is not completed, get
+null speech figures (shown as "not measured"); sentiment is from the words, typed or spoken, and always set.
+
+Every score carries its provenance (engine and model, rubric version, time: `AnswerAnalysis.provenance`,
+`Assessment.provenance`); a rerun that scores the same keeps the earlier time, so it writes nothing. The
+overall score is `ai.overall_score`: the skill-weighted mean of the question scores, a question's score being
+its best answer (a follow-up belongs to its question); the assessment states that same figure.
 
 Events: once the analysis is written (committed), `session.scored` goes to the organization's webhook
 endpoints, one per write (a rerun that writes nothing sends nothing); when the analysis gives up (its
@@ -22,6 +32,7 @@ import io
 import itertools
 import re
 from collections.abc import Sequence
+from typing import TypeVar
 
 from panelist.candidates.store import get_candidate
 from panelist.core import aws
@@ -33,7 +44,17 @@ from panelist.interviews import ai
 from panelist.interviews.store import interview_for
 from panelist.models.common import now
 from panelist.models.interviews import Interview
-from panelist.models.sessions import Answer, Sentiment, Session, SessionStatus, SpeechAnalytics, Turn
+from panelist.models.sessions import (
+    Answer,
+    AnswerAnalysis,
+    Assessment,
+    Sentiment,
+    Session,
+    SessionStatus,
+    SpeechAnalytics,
+    TranscriptionStatus,
+    Turn,
+)
 from panelist.models.webhooks import AnalysisFailedData, SessionScoredData
 from panelist.sessions import store as sessions_store
 from panelist.sessions.store import get_session
@@ -46,19 +67,18 @@ RESUME_CHARS = 20_000  # of resume text given to the model
 RESUME_PAGES = 10
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)?")
-_SENTENCE = re.compile(r"[.!?;]+")
 
 
 def _lexicon(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-# Fluency: filler words and phrases ("like" only set off by commas: "it was, like, slow"), immediate
-# repetitions ("the the"), and fragments (sentences of one or two words).
+# Fluency of a transcription: filler words and phrases, immediate repetitions ("the the") and long pauses.
 FILLERS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "ah", "hmm", "mm"})
 FILLER_PHRASES = (("you", "know"), ("i", "mean"), ("sort", "of"), ("kind", "of"))
 DISFLUENCY = 4.0  # fluency lost per disfluency per word: one in every 10 words costs 0.4
-FRAGMENTS = 0.3  # fluency lost when every sentence is a fragment
+PAUSE_SECONDS = 1.0  # a gap between two words at least this long is a pause
+ACCURACY_THRESHOLD = 0.8  # a word recognised with at least this confidence counts towards speech accuracy
 
 POSITIVE = _lexicon(
     "enjoy enjoyed enjoying excited exciting glad good great happy improve improved improvement interesting "
@@ -89,63 +109,57 @@ def sentiment_of(text: str) -> Sentiment:
     return Sentiment.positive if balance > 0 else Sentiment.negative if balance < 0 else Sentiment.neutral
 
 
-def fluency_of(text: str) -> float:
-    """1 minus the disfluency rate (fillers and repetitions per word, times DISFLUENCY) and the share of
-    fragments (times FRAGMENTS); 0 for an empty answer."""
-    words = _words(text)
+def fluency_of(words: Sequence[str], pauses: int = 0) -> float | None:
+    """1 minus DISFLUENCY times the rate per word of fillers (and filler phrases), immediate repetitions and
+    pauses, within 0-1; None for no words (nothing measured)."""
+    words = [w for w in (_words(" ".join(words))) if w]
     if not words:
-        return 0.0
+        return None
     fillers = sum(1 for word in words if word in FILLERS)
     fillers += sum(1 for pair in itertools.pairwise(words) if pair in FILLER_PHRASES)
-    fillers += len(re.findall(r",\s*like\s*,", text, flags=re.IGNORECASE))
     repetitions = sum(1 for a, b in itertools.pairwise(words) if a == b and a not in FILLERS)
-    sentences = [s for s in (_words(part) for part in _SENTENCE.split(text)) if s]
-    fragments = sum(1 for s in sentences if len(s) <= 2) / len(sentences) if len(sentences) > 1 else 0.0
-    rate = (fillers + repetitions) / len(words)
-    return round(max(0.0, min(1.0, 1 - DISFLUENCY * rate - FRAGMENTS * fragments)), 3)
+    rate = (fillers + repetitions + pauses) / len(words)
+    return round(max(0.0, min(1.0, 1 - DISFLUENCY * rate)), 3)
+
+
+def _spoken_text(answer: Answer, turns: Sequence[Turn]) -> str:
+    if answer.text.strip():
+        return answer.text
+    return " ".join(t.text for t in turns if t.speaker == "participant" and t.question_id == answer.question_id)
 
 
 def speech_analytics(answer: Answer, turns: Sequence[Turn]) -> SpeechAnalytics:
-    """Words per minute from the answer's started_at/ended_at and word count, fluency and sentiment from its
-    text (or its participant turns when the answer has no text); accuracy and confidence as the module says."""
-    text = answer.text
-    if not text.strip():
-        text = " ".join(t.text for t in turns if t.speaker == "participant" and t.question_id == answer.question_id)
-    seconds = answer.ended_at - answer.started_at
-    words = len(_words(text))
-    accuracy = confidence = 1.0
-    if answer.audio_key and answer.speech:  # what the recogniser recorded
-        accuracy, confidence = answer.speech.speech_accuracy, answer.speech.recognition_confidence
+    """The answer's speech figures measured from its completed transcription, else null; sentiment from its
+    text (or its participant turns when it has no text). See the module's docstring for each definition."""
+    sentiment = sentiment_of(_spoken_text(answer, turns))
+    transcription = answer.transcription
+    if transcription is None or transcription.status is not TranscriptionStatus.completed:
+        return SpeechAnalytics(sentiment=sentiment)
+    words = sorted(transcription.words, key=lambda w: (w.start, w.end))
+    if not words:
+        return SpeechAnalytics(sentiment=sentiment)
+    gaps = [max(0.0, b.start - a.end) for a, b in itertools.pairwise(words)]
+    long_gaps = [gap for gap in gaps if gap >= PAUSE_SECONDS]
+    span = max(w.end for w in words) - words[0].start
+    confidences = [w.confidence for w in words if w.confidence is not None]
+    engine = transcription.engine + (f":{transcription.model}" if transcription.model else "")
     return SpeechAnalytics(
-        speech_accuracy=accuracy,
-        fluency=fluency_of(text),
-        recognition_confidence=confidence,
-        sentiment=sentiment_of(text),
-        words_per_minute=round(words / seconds * 60, 1) if seconds > 0 else 0.0,
+        speech_accuracy=round(sum(1 for c in confidences if c >= ACCURACY_THRESHOLD) / len(confidences), 3)
+        if confidences
+        else None,
+        fluency=fluency_of([w.word for w in words], len(long_gaps)),
+        recognition_confidence=round(sum(confidences) / len(confidences), 3) if confidences else None,
+        sentiment=sentiment,
+        words_per_minute=round(len(words) / span * 60, 1) if span > 0 else None,
+        pauses=len(long_gaps),
+        longest_pause_seconds=round(max(long_gaps), 2) if long_gaps else 0.0,
+        measured_by=engine,
     )
 
 
 def overall_score(interview: Interview, answers: Sequence[Answer]) -> float:
-    """The mean answer score weighted by each question's skill weight (interview.skills, by name); a question
-    whose skill is not listed weighs the mean of the listed ones; with none listed (or all weights 0), the
-    plain mean."""
-    skills = {skill.name.casefold(): skill.weight for skill in interview.skills}
-    questions = {question.id: question for question in interview.questions}
-    scored: list[tuple[float | None, float]] = []
-    for answer in answers:
-        if answer.analysis is None:
-            continue
-        question = questions.get(answer.question_id)
-        weight = skills.get(question.skill.casefold()) if question else None
-        scored.append((weight, answer.analysis.score))
-    if not scored:
-        return 0.0
-    known = [weight for weight, _ in scored if weight is not None]
-    default = sum(known) / len(known) if known else 1.0
-    weights = [default if weight is None else weight for weight, _ in scored]
-    if sum(weights) <= 0:
-        weights = [1.0] * len(scored)
-    return ai.clamp_score(sum(w * s for w, (_, s) in zip(weights, scored, strict=True)) / sum(weights))
+    """`ai.overall_score` for the interview's skills and questions: 0 with no answer analysed."""
+    return ai.overall_score(interview.skills, interview.questions, answers) or 0.0
 
 
 def resume_text(session: Session) -> str | None:
@@ -175,6 +189,19 @@ def resume_text(session: Session) -> str | None:
     return text[:RESUME_CHARS] or None
 
 
+_M = TypeVar("_M", AnswerAnalysis, Assessment)
+
+
+def _same_time(before: _M | None, after: _M | None) -> _M | None:
+    """`after`, keeping `before`'s provenance time when nothing else changed: a rerun writes nothing."""
+    if before is None or after is None or before.provenance is None or after.provenance is None:
+        return after
+    kept = after.model_copy(
+        update={"provenance": after.provenance.model_copy(update={"produced_at": before.provenance.produced_at})}
+    )
+    return before if kept == before else after
+
+
 def _analysed(session: Session, interview: Interview, resume: str | None) -> Session:
     model = ai.provider()
     questions = {question.id: question for question in interview.questions}
@@ -182,16 +209,23 @@ def _analysed(session: Session, interview: Interview, resume: str | None) -> Ses
     for answer in session.answers:
         question = questions.get(answer.question_id)
         analysis = model.evaluate_answer(question, answer.text, role=interview.role) if question else None
-        answers.append(
-            answer.model_copy(update={"analysis": analysis, "speech": speech_analytics(answer, session.turns)})
-        )
+        update = {"analysis": _same_time(answer.analysis, analysis), "speech": speech_analytics(answer, session.turns)}
+        answers.append(answer.model_copy(update=update))
     turns = [
         turn.model_copy(update={"sentiment": sentiment_of(turn.text)}) if turn.speaker == "participant" else turn
         for turn in session.turns
     ]
-    assessment = model.assess_candidate(interview.role, interview.questions, answers, resume)
-    assessment = assessment.model_copy(update={"score": overall_score(interview, answers)})
-    return session.model_copy(update={"answers": answers, "turns": turns, "assessment": assessment})
+    score = overall_score(interview, answers)
+    assessment = model.assess_candidate(interview.role, interview.questions, answers, resume, score=score)
+    assessment = assessment.model_copy(
+        update={
+            "score": score,  # the one overall score, whatever a model wrote
+            "why_hire": ai.distinct(assessment.why_hire),
+            "why_not_hire": ai.distinct(assessment.why_not_hire),
+        }
+    )
+    kept = _same_time(session.assessment, assessment)
+    return session.model_copy(update={"answers": answers, "turns": turns, "assessment": kept})
 
 
 def analyse_session(organization_id: str, session_id: str) -> Session:

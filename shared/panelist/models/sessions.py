@@ -22,12 +22,27 @@ class Sentiment(StrEnum):
     negative = "negative"
 
 
+class Provenance(BaseModel):
+    """Who produced a score: the engine and model, the rubric version, the time, and any fallback."""
+
+    engine: str = Field(description='"offline-rules v<N>", "bedrock:<model id>" or "openai:<model>"')
+    rubric_version: str = Field(description="The version of the scoring rules and prompts (ai.RUBRIC_VERSION)")
+    produced_at: Timestamp
+    fallback_from: str | None = Field(
+        default=None, description="The model that failed when the offline engine answered instead, if it did"
+    )
+    fallback_reason: str | None = Field(default=None, description="Why the model's answer was not used")
+
+
 class Turn(BaseModel):
     timestamp: float = Field(ge=0, description="Seconds since the session started")
     speaker: str = Field(pattern="^(ai|participant)$")
     text: str
     sentiment: Sentiment = Sentiment.neutral
     question_id: str | None = None
+    provenance: Provenance | None = Field(
+        default=None, description="An AI follow-up question: the engine that decided it, and any fallback"
+    )
 
 
 class Bucket(StrEnum):
@@ -36,19 +51,52 @@ class Bucket(StrEnum):
     weak = "weak"
 
 
+class EvidenceStatus(StrEnum):
+    met = "met"
+    partly = "partly"
+    missed = "missed"
+
+
+class Evidence(BaseModel):
+    """One evaluation criterion and the words of the answer that meet it (a verbatim quote), or None."""
+
+    criterion: str
+    status: EvidenceStatus
+    quote: str | None = Field(default=None, description="Verbatim words of the answer; None when nothing matched")
+
+
 class AnswerAnalysis(BaseModel):
     score: float = Field(ge=0, le=100)
     bucket: Bucket
     summary: str
     reasons: list[str]
+    evidence: list[Evidence] = Field(default_factory=list, description="Per criterion, the answer's words")
+    provenance: Provenance | None = Field(default=None, description="None for an analysis stored before issue 16")
 
 
 class SpeechAnalytics(BaseModel):
-    speech_accuracy: float = Field(ge=0, le=1)
-    fluency: float = Field(ge=0, le=1)
-    recognition_confidence: float = Field(ge=0, le=1)
+    """Speech figures measured from an answer's transcription (word timings and confidences); None where
+    nothing was measured: a text answer, an audio answer not (yet) transcribed, an engine that gives no
+    per-word confidence. `sentiment` comes from the answer's words, spoken or typed."""
+
+    speech_accuracy: float | None = Field(
+        default=None, ge=0, le=1, description="Share of words recognised with confidence >= 0.8; None if unmeasured"
+    )
+    fluency: float | None = Field(
+        default=None, ge=0, le=1, description="1 - 4 x (fillers + repeats + pauses >= 1 s) per word; None if unmeasured"
+    )
+    recognition_confidence: float | None = Field(
+        default=None, ge=0, le=1, description="Mean word confidence of the recogniser; None if unmeasured"
+    )
     sentiment: Sentiment
-    words_per_minute: float = Field(ge=0)
+    words_per_minute: float | None = Field(
+        default=None, ge=0, description="Words per minute of the first word's start to the last word's end"
+    )
+    pauses: int | None = Field(default=None, ge=0, description="Gaps of 1 s or more between words")
+    longest_pause_seconds: float | None = Field(default=None, ge=0, description="The longest gap between words")
+    measured_by: str | None = Field(
+        default=None, description='The transcription that was measured ("offline:pocketsphinx ..."); None: not measured'
+    )
 
 
 class TranscribedWord(BaseModel):
@@ -102,6 +150,7 @@ class Assessment(BaseModel):
     overall: str
     why_hire: list[str]
     why_not_hire: list[str]
+    provenance: Provenance | None = Field(default=None, description="None for an assessment stored before issue 16")
 
 
 class AnalysisStatus(StrEnum):
@@ -228,6 +277,8 @@ class AnswerResult(BaseModel):
     summary: str | None
     reasons: list[str]
     criteria: Criteria
+    evidence: list[Evidence] = Field(description="Per criterion, the verbatim words of the answer that meet it")
+    provenance: Provenance | None = Field(description="The engine, model and rubric version that scored it")
     speech: SpeechAnalytics | None
 
 
@@ -240,6 +291,7 @@ class AssessmentResult(BaseModel):
     resume_analysis: str
     why_hire: list[str]
     why_not_hire: list[str]
+    provenance: Provenance | None
 
 
 class SessionResult(BaseModel):

@@ -20,11 +20,12 @@ from babel.dates import format_timedelta
 from panelist.candidates.store import get_candidate
 from panelist.core import times
 from panelist.core.errors import NotFound
+from panelist.interviews.ai.model import answered_questions, bucket_of, overall_score, question_scores
 from panelist.interviews.store import interview_for
 from panelist.models.candidates import Candidate, FileType
 from panelist.models.interviews import Interview, Question
 from panelist.models.reports import DEFAULT_FEATURES, ReportFeatures
-from panelist.models.sessions import Answer, Session, SessionStatus
+from panelist.models.sessions import Answer, Provenance, Session, SessionStatus
 from panelist.reports import i18n, links
 from panelist.reports.chart import Bar, score_chart
 from panelist.reports.html import Formats, Report, Section, elapsed, render_document, render_fragment
@@ -166,13 +167,36 @@ class _Result:
         return grouped + [Item(None, None, [a]) for a in answers if a.question_id not in known]
 
     def answered(self) -> int:
+        """The interview's questions answered: a follow-up is part of its question, never one more."""
+        if self.questions:
+            return answered_questions(self.questions, self.session.answers)
         return len({a.question_id for a in self.session.answers})
 
     def score(self) -> float | None:
+        """The overall score: the assessment's, else the same computation (`ai.overall_score`) on the answers."""
         if self.session.assessment is not None:
             return self.session.assessment.score
-        scores = [a.analysis.score for a in self.session.answers if a.analysis]
-        return round(sum(scores) / len(scores), 1) if scores else None
+        interview = self.source.interview
+        return overall_score(interview.skills if interview else (), self.questions, self.session.answers)
+
+    def scored_by(self, provenance: Provenance | None) -> dict[str, str] | None:
+        """Who scored it, in the report's language: engine, rubric version, date, and any fallback."""
+        if provenance is None:
+            return None
+        text = self._("Scored by %(engine)s, rubric %(version)s, %(date)s") % {
+            "engine": provenance.engine,
+            "version": provenance.rubric_version,
+            "date": self.fmt.datetime(provenance.produced_at),
+        }
+        fallback = ""
+        if provenance.fallback_from:
+            fallback = self._("Fallback from %(engine)s") % {"engine": provenance.fallback_from}
+            if provenance.fallback_reason:
+                fallback += f": {provenance.fallback_reason}"
+        return {"text": text, "fallback": fallback}
+
+    def measured(self, value: float | None, show: Callable[[float], str]) -> str:
+        return self._("Not measured") if value is None else show(value)
 
     def number(self, value: float) -> str:
         return self.fmt.number(value, 0 if float(value).is_integer() else 1)
@@ -287,19 +311,16 @@ def _contact(r: _Result) -> Section:
 
 
 def _chart(r: _Result) -> Section | None:
-    """One bar per answered question, in the interview's order: its (first, non follow-up) analysed answer."""
-    by_question: dict[str, list[Answer]] = {}
-    for answer in sorted(r.session.answers, key=lambda a: (a.follow_up, a.started_at)):
-        if answer.analysis is not None:
-            by_question.setdefault(answer.question_id, []).append(answer)
-    order = [q.id for q in r.questions if q.id in by_question]
-    order += [qid for qid in by_question if qid not in order]
+    """One bar per answered question, in the interview's order: the question's score (`ai.question_scores`: its
+    best answer, a follow-up included), the scores the overall score is the weighted mean of."""
+    scores = question_scores(r.session.answers)
+    order = [q.id for q in r.questions if q.id in scores]
+    order += [qid for qid in scores if qid not in order]
     bars = []
     for question_id in order:
-        analysis = by_question[question_id][0].analysis
-        assert analysis is not None
+        value = scores[question_id]
         label = r.question_label(r.number_of(question_id))
-        bars.append(Bar(label, analysis.score, analysis.bucket.value, r.number(analysis.score)))
+        bars.append(Bar(label, value, bucket_of(value).value, r.number(value)))
     if not bars:
         return None
     score = r.score()
@@ -325,6 +346,7 @@ def _assessment(r: _Result) -> Section:
             overall=r.clean(a.overall),
             why_hire=[r.clean(x) for x in a.why_hire],
             why_not_hire=[r.clean(x) for x in a.why_not_hire],
+            scored_by=r.scored_by(a.provenance),
         )
     return Section("assessment", data)
 
@@ -362,12 +384,15 @@ def _analytics(r: _Result) -> Section:
                 {
                     "label": r.question_label(item.number),
                     "follow_up": answer.follow_up,
-                    "accuracy": r.fmt.percent(s.speech_accuracy),
-                    "fluency": r.fmt.percent(s.fluency),
-                    "confidence": r.fmt.percent(s.recognition_confidence),
+                    "accuracy": r.measured(s.speech_accuracy, r.fmt.percent),
+                    "fluency": r.measured(s.fluency, r.fmt.percent),
+                    "confidence": r.measured(s.recognition_confidence, r.fmt.percent),
                     "sentiment": r._(SENTIMENT_LABELS[s.sentiment.value]),
                     "sentiment_key": s.sentiment.value,
-                    "cadence": r._("%(wpm)s words per minute") % {"wpm": r.fmt.number(s.words_per_minute)},
+                    "cadence": r.measured(
+                        s.words_per_minute, lambda wpm: r._("%(wpm)s words per minute") % {"wpm": r.fmt.number(wpm)}
+                    ),
+                    "pauses": r.measured(None if s.pauses is None else float(s.pauses), r.number),
                 }
             )
     return Section("analytics", {"rows": rows})
@@ -387,6 +412,7 @@ def _answer_view(r: _Result, answer: Answer) -> dict[str, Any]:
             "bucket_label": r._(BUCKET_LABELS[analysis.bucket.value]),
             "summary": r.clean(analysis.summary),
             "reasons": [r.clean(x) for x in analysis.reasons],
+            "scored_by": r.scored_by(analysis.provenance),
         },
     }
 
@@ -624,6 +650,10 @@ def overview_table_html(sources: Sequence[ResultSource], *, language: str) -> st
 # --- JSON ----------------------------------------------------------------------------------------------------
 
 
+def _provenance(provenance: Provenance | None) -> dict[str, Any] | None:
+    return None if provenance is None else provenance.model_dump(mode="json")
+
+
 def _json_answer(r: _Result, answer: Answer | None, item: Item) -> dict[str, Any]:
     question = item.question
     entry: dict[str, Any] = {
@@ -645,6 +675,11 @@ def _json_answer(r: _Result, answer: Answer | None, item: Item) -> dict[str, Any
                 "bucket": answer.analysis.bucket.value,
                 "summary": r.clean(answer.analysis.summary),
                 "reasons": [r.clean(x) for x in answer.analysis.reasons],
+                "evidence": [
+                    {**e.model_dump(mode="json"), "quote": None if e.quote is None else r.clean(e.quote)}
+                    for e in answer.analysis.evidence
+                ],
+                "provenance": _provenance(answer.analysis.provenance),
             }
         )
     if r.features.analytics:
@@ -705,6 +740,7 @@ def json_result(
                 "overall": r.clean(a.overall),
                 "why_hire": [r.clean(x) for x in a.why_hire],
                 "why_not_hire": [r.clean(x) for x in a.why_not_hire],
+                "provenance": _provenance(a.provenance),
             }
         )
         if features.rubric_shown:

@@ -18,6 +18,8 @@ from panelist.models.sessions import (
     AnswerResult,
     AssessmentResult,
     Criteria,
+    Evidence,
+    EvidenceStatus,
     Session,
     SessionDetail,
     SessionListed,
@@ -66,14 +68,18 @@ def session_detail(organization_id: str, session_id: str, *, base_url: str) -> S
 
 
 CRITERIA_WORDS = (("partly", "partly covered"), ("met", "covered"), ("missed", "missed"))
+QUOTE_MARK = " \u2014 "  # `Covered: <criterion> — "<quote>"`
 
 
-def criteria(reasons: Sequence[str]) -> Criteria:
-    """Reasons naming a criterion as covered, partly covered or missed, sorted by that: `Covered: <criterion>`
-    (the offline evaluator) or `<criterion>: covered` (the demo's, Bedrock's); other reasons are left out."""
+def criteria(reasons: Sequence[str], evidence: Sequence[Evidence] = ()) -> Criteria:
+    """The criteria covered, partly covered or missed: from the analysis's evidence when it has some, else
+    from reasons naming them: `Covered: <criterion>` (the offline evaluator, with an optional ` — "<quote>"`)
+    or `<criterion>: covered` (the demo's, older model answers); other reasons are left out."""
+    if evidence:
+        return Criteria(**{s.value: [e.criterion for e in evidence if e.status is s] for s in EvidenceStatus})
     found: dict[str, list[str]] = {name: [] for name, _ in CRITERIA_WORDS}
     for reason in reasons:
-        head, _, tail = reason.partition(": ")
+        head, _, tail = reason.split(QUOTE_MARK)[0].partition(": ")
         for name, word in CRITERIA_WORDS:
             if head.strip().lower() == word and tail.strip():
                 found[name].append(tail.strip())
@@ -101,7 +107,9 @@ def _answer(answer: Answer, interview: Interview | None) -> AnswerResult:
         bucket=analysis.bucket if analysis else None,
         summary=analysis.summary if analysis else None,
         reasons=list(analysis.reasons) if analysis else [],
-        criteria=criteria(analysis.reasons if analysis else []),
+        criteria=criteria(analysis.reasons, analysis.evidence) if analysis else criteria([]),
+        evidence=list(analysis.evidence) if analysis else [],
+        provenance=analysis.provenance if analysis else None,
         speech=answer.speech,
     )
 
@@ -143,6 +151,7 @@ def session_result(organization_id: str, session_id: str) -> SessionResult:
             resume_analysis=assessment.resume_analysis,
             why_hire=assessment.why_hire,
             why_not_hire=assessment.why_not_hire,
+            provenance=assessment.provenance,
         ),
         answers=[_answer(a, interview) for a in session.answers],
         integrity=session.integrity,

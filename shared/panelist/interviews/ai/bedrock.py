@@ -77,6 +77,10 @@ class BedrockModel(PromptedModel):
     def __init__(self, model_id: str | None = None) -> None:
         self.model_id = model_id or get_settings().bedrock_model_id
 
+    @property
+    def engine(self) -> str:
+        return f"bedrock:{self.model_id}"
+
     def _ask(
         self,
         *,

@@ -3,13 +3,16 @@ every provider shares."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Protocol, Self
 
 from pydantic import BaseModel, Field, model_validator
 
+from panelist.models.common import now
 from panelist.models.interviews import Expectations, Question, Seniority, Skill
-from panelist.models.sessions import Answer, AnswerAnalysis, Assessment, Bucket
+from panelist.models.sessions import Answer, AnswerAnalysis, Assessment, Bucket, Evidence, EvidenceStatus, Provenance
 
 MIN_SKILLS, MAX_SKILLS = 3, 12
 MAX_QUESTIONS = 10
@@ -27,6 +30,26 @@ STRONG_SCORE, MODERATE_SCORE = 75.0, 50.0
 """An answer scoring at least STRONG_SCORE is strong, at least MODERATE_SCORE moderate, else weak."""
 
 
+RUBRIC_VERSION = "2"
+"""The version of how answers are scored: the offline engine's weights and the providers' prompts and schemas.
+1: scores and reasons; 2: reasons quote the answer (evidence per criterion), follow-ups scored per question."""
+
+OFFLINE_RULES_VERSION = 2
+"""The offline engine's rules (`offline-rules v<N>` in every score it gives)."""
+OFFLINE_ENGINE = f"offline-rules v{OFFLINE_RULES_VERSION}"
+
+
+def provenance(engine: str, *, fallback_from: str | None = None, reason: str | None = None) -> Provenance:
+    """Who produced a score now: `engine` ("offline-rules v2", "bedrock:<model id>", "openai:<model>")."""
+    return Provenance(
+        engine=engine,
+        rubric_version=RUBRIC_VERSION,
+        produced_at=now().replace(microsecond=0),  # as stored (whole seconds)
+        fallback_from=fallback_from,
+        fallback_reason=reason[:300] if reason else None,
+    )
+
+
 def clamp_score(score: float) -> float:
     """A score on 0-100, rounded to one decimal."""
     return round(min(100.0, max(0.0, float(score))), 1)
@@ -37,6 +60,109 @@ def bucket_of(score: float) -> Bucket:
     if score >= STRONG_SCORE:
         return Bucket.strong
     return Bucket.moderate if score >= MODERATE_SCORE else Bucket.weak
+
+
+def question_scores(answers: Sequence[Answer]) -> dict[str, float]:
+    """Each answered question's score: its best analysed answer (the answer or its follow-up, which is the
+    candidate's chance to complete it), by question id, in the order first answered. A follow-up is never a
+    question of its own."""
+    scores: dict[str, float] = {}
+    for answer in answers:
+        if answer.analysis is not None:
+            scores[answer.question_id] = max(scores.get(answer.question_id, 0.0), answer.analysis.score)
+    return scores
+
+
+def overall_score(skills: Sequence[Skill], questions: Sequence[Question], answers: Sequence[Answer]) -> float | None:
+    """THE overall score (the assessment's, the reports' "average"): the mean of the question scores
+    (`question_scores`), weighted by each question's skill weight (`skills`, by name). A question whose skill
+    is not listed weighs the mean of the listed ones; with none listed (or all weights 0), the plain mean.
+    None when no answer is analysed."""
+    weights_of = {skill.name.casefold(): skill.weight for skill in skills}
+    by_id = {question.id: question for question in questions}
+    scored: list[tuple[float | None, float]] = []
+    for question_id, score in question_scores(answers).items():
+        question = by_id.get(question_id)
+        scored.append((weights_of.get(question.skill.casefold()) if question else None, score))
+    if not scored:
+        return None
+    known = [weight for weight, _ in scored if weight is not None]
+    default = sum(known) / len(known) if known else 1.0
+    weights = [default if weight is None else weight for weight, _ in scored]
+    if sum(weights) <= 0:
+        weights = [1.0] * len(scored)
+    return clamp_score(sum(w * s for w, (_, s) in zip(weights, scored, strict=True)) / sum(weights))
+
+
+def answered_questions(questions: Sequence[Question], answers: Sequence[Answer]) -> int:
+    """How many of the interview's questions have an answer (follow-ups are not questions)."""
+    asked = {question.id for question in questions}
+    return len({answer.question_id for answer in answers if answer.question_id in asked})
+
+
+def distinct(points: Iterable[str]) -> list[str]:
+    """Points without repeats (case and spacing ignored), in their first order; blank ones dropped."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    for point in points:
+        key = " ".join(point.split()).casefold().rstrip(".")
+        if key and key not in seen:
+            seen.add(key)
+            kept.append(" ".join(point.split()))
+    return kept
+
+
+# --- Evidence: verbatim quotes of the answer ----------------------------------------------------------------
+
+_QUOTE_WORD = re.compile(r"\w+(?:['\u2019]\w+)*")
+MAX_QUOTE_CHARS = 240
+
+
+def _normal_words(text: str) -> list[str]:
+    return [word.casefold().replace("\u2019", "'") for word in _QUOTE_WORD.findall(text)]
+
+
+def quote_in(answer: str, quote: str | None) -> str | None:
+    """`quote` as it is written in `answer` (the exact span, at most MAX_QUOTE_CHARS), if the answer holds its
+    words in that order (case, punctuation and spacing ignored); None for a quote the answer does not hold:
+    an invented quote is dropped, never shown."""
+    if not quote or not quote.strip():
+        return None
+    wanted = _normal_words(quote)
+    if not wanted:
+        return None
+    spans = [(m.start(), m.end(), m.group().casefold().replace("\u2019", "'")) for m in _QUOTE_WORD.finditer(answer)]
+    words = [word for _, _, word in spans]
+    for start in range(len(words) - len(wanted) + 1):
+        if words[start : start + len(wanted)] == wanted:
+            text = answer[spans[start][0] : spans[start + len(wanted) - 1][1]]
+            return text if len(text) <= MAX_QUOTE_CHARS else None
+    return None
+
+
+STATUS_LABELS = {
+    EvidenceStatus.met: "Covered",
+    EvidenceStatus.partly: "Partly covered",
+    EvidenceStatus.missed: "Missed",
+}
+
+
+def evidence_reason(evidence: Evidence) -> str:
+    """`Covered: <criterion> — "<the answer's words>"`, or for a criterion nothing matched, says so."""
+    head = f"{STATUS_LABELS[evidence.status]}: {evidence.criterion}"
+    if evidence.quote:
+        return f'{head} \u2014 "{evidence.quote}"'
+    if evidence.status is EvidenceStatus.missed:
+        return f"{head} \u2014 nothing in the answer addresses it"
+    return head
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A follow-up decision: the question (None: no follow-up) and who decided it (any fallback recorded)."""
+
+    question: str | None
+    provenance: Provenance
 
 
 class JobAnalysis(BaseModel):
@@ -69,7 +195,15 @@ class QuestionDraft(BaseModel):
 
 
 class InterviewModel(Protocol):
-    """What Panelist asks of an AI. Implementations are stateless and safe to share across invocations."""
+    """What Panelist asks of an AI. Implementations are stateless and safe to share across invocations.
+
+    Every score it gives (`AnswerAnalysis`, `Assessment`) carries its `provenance`: `engine`, RUBRIC_VERSION
+    and the time."""
+
+    @property
+    def engine(self) -> str:
+        """Which engine and model answers: "offline-rules v2", "bedrock:<model id>", "openai:<model>"."""
+        ...
 
     def analyse_job(self, role: str, description: str) -> JobAnalysis:
         """The seniority and weighted skills a job posting asks for."""
@@ -89,10 +223,23 @@ class InterviewModel(Protocol):
         else None. The interview asks at most one per question."""
         ...
 
+    def follow_up_decision(self, question: Question, answer: str) -> FollowUp:
+        """`follow_up`, with who decided it: a model that fails falls back to the offline engine, recorded
+        (`fallback_from`, `fallback_reason`), never silently."""
+        ...
+
     def assess_candidate(
-        self, role: str, questions: Sequence[Question], answers: Sequence[Answer], resume_text: str | None
+        self,
+        role: str,
+        questions: Sequence[Question],
+        answers: Sequence[Answer],
+        resume_text: str | None,
+        *,
+        score: float | None = None,
     ) -> Assessment:
-        """The recruiter assessment of a session whose answers are evaluated (`Answer.analysis` set)."""
+        """The recruiter assessment of a session whose answers are evaluated (`Answer.analysis` set). `score`
+        is the overall score (`overall_score`, skill-weighted), which the assessment states and keeps; without
+        it, the plain mean of the question scores."""
         ...
 
 

@@ -21,18 +21,25 @@ from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from panelist.interviews.ai.model import (
+    MAX_QUOTE_CHARS,
     MAX_SKILLS,
     MIN_SKILLS,
+    OFFLINE_ENGINE,
     STRONG_SCORE,
+    FollowUp,
     JobAnalysis,
     QuestionDraft,
     bucket_of,
     check_count,
     clamp_score,
+    distinct,
+    evidence_reason,
+    overall_score,
+    provenance,
     weighted_skills,
 )
 from panelist.models.interviews import Expectations, Question, Seniority, Skill
-from panelist.models.sessions import Answer, AnswerAnalysis, Assessment, Bucket
+from panelist.models.sessions import Answer, AnswerAnalysis, Assessment, Bucket, Evidence, EvidenceStatus
 
 DATA = Path(__file__).parent / "data"
 
@@ -532,6 +539,7 @@ class _Evidence:
 
 
 class OfflineModel:
+    engine = OFFLINE_ENGINE
     """Rules over the shipped data: the same input gives the same output, in any process, without a network."""
 
     def analyse_job(self, role: str, description: str) -> JobAnalysis:
@@ -621,10 +629,19 @@ class OfflineModel:
         the criteria); None for an answer that is full enough."""
         return evaluate(question, answer).follow_up()
 
+    def follow_up_decision(self, question: Question, answer: str) -> FollowUp:
+        return FollowUp(self.follow_up(question, answer), provenance(OFFLINE_ENGINE))
+
     def assess_candidate(
-        self, role: str, questions: Sequence[Question], answers: Sequence[Answer], resume_text: str | None
+        self,
+        role: str,
+        questions: Sequence[Question],
+        answers: Sequence[Answer],
+        resume_text: str | None,
+        *,
+        score: float | None = None,
     ) -> Assessment:
-        return assess(role, questions, answers, resume_text)
+        return assess(role, questions, answers, resume_text, score=score)
 
 
 _COMMON_HEAD = re.compile(r"[A-Z][a-z]+(?:-[a-z]+)*")
@@ -744,6 +761,7 @@ class Criterion:
     text: str
     stems: frozenset[str]
     hits: frozenset[str]
+    quote: str | None = None  # the answer's words that matched most of its terms
 
     @property
     def covered(self) -> bool:
@@ -807,14 +825,21 @@ class Evaluation:
         score = self.score
         bucket = bucket_of(score)
         covered = [c.text for c in self.criteria if c.covered]
-        partly = [c.text for c in self.criteria if c.partly]
-        missed = [c.text for c in self.criteria if not c.hits]
+        evidence = [
+            Evidence(
+                criterion=c.text,
+                status=(
+                    EvidenceStatus.met if c.covered else EvidenceStatus.partly if c.partly else EvidenceStatus.missed
+                ),
+                quote=c.quote if c.hits else None,
+            )
+            for c in self.criteria
+        ]
+        order = {EvidenceStatus.met: 0, EvidenceStatus.partly: 1, EvidenceStatus.missed: 2}
         reasons: list[str] = []
         if self.off_topic:
             reasons.append("Off topic: the answer has almost nothing in common with the question")
-        reasons += [f"Covered: {text}" for text in covered]
-        reasons += [f"Partly covered: {text}" for text in partly]
-        reasons += [f"Missed: {text}" for text in missed]
+        reasons += [evidence_reason(e) for e in sorted(evidence, key=lambda e: order[e.status])]
         specifics = []
         if self.tools:
             specifics.append("names " + ", ".join(self.tools[:4]))
@@ -843,7 +868,14 @@ class Evaluation:
                 f"{bucket.value.capitalize()} answer ({len(covered)} of {len(self.criteria)} criteria covered); "
                 f"the rubric's {bucket.value} answer: {summary}"
             )
-        return AnswerAnalysis(score=score, bucket=bucket, summary=summary, reasons=reasons)
+        return AnswerAnalysis(
+            score=score,
+            bucket=bucket,
+            summary=summary,
+            reasons=distinct(reasons),
+            evidence=evidence,
+            provenance=provenance(OFFLINE_ENGINE),
+        )
 
     def follow_up(self) -> str | None:
         thin = self.content_words < THIN_WORDS or self.hedges >= 2 or self.coverage < 0.5
@@ -868,7 +900,8 @@ def evaluate(question: Question, answer: str, role: str = "") -> Evaluation:
     criteria = []
     for text in question.evaluation_criteria:
         wanted = frozenset(content_stems(text))
-        criteria.append(Criterion(text, wanted, wanted & stems))
+        hits = wanted & stems
+        criteria.append(Criterion(text, wanted, hits, quote_for(answer, hits) if hits else None))
     strong = set(content_stems(question.expectations.strong))
     expectation = _saturate(len(strong & stems), max(2.0, 0.4 * len(strong)))
     vocabulary = set(content_stems(question.prompt)) | set(content_stems(question.skill)) | strong
@@ -897,43 +930,116 @@ def evaluate(question: Question, answer: str, role: str = "") -> Evaluation:
     )
 
 
-def assess(role: str, questions: Sequence[Question], answers: Sequence[Answer], resume_text: str | None) -> Assessment:
-    """The recruiter assessment from the answers' analyses: plain mean score, strengths from strong answers,
-    concerns from weak ones and missed criteria, and the resume's overlap with the interview's skills."""
-    by_id = {question.id: question for question in questions}
-    analysed = [(by_id[a.question_id], a.analysis) for a in answers if a.analysis and a.question_id in by_id]
-    score = clamp_score(sum(analysis.score for _, analysis in analysed) / len(analysed)) if analysed else 0.0
+_CLAUSE_ENDS = re.compile(r"[.!?;:\n]+|,\s")
+CLAUSE_CHARS = 140  # a longer sentence is quoted by its best clause
+
+
+def _spans(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    """The parts of text[start:end] between `pattern`'s matches, as stripped (start, end) spans."""
+    spans, at = [], start
+    for match in pattern.finditer(text, start, end):
+        spans.append((at, match.start()))
+        at = match.end()
+    spans.append((at, end))
+    trimmed = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            trimmed.append((a, b))
+    return trimmed
+
+
+def quote_for(answer: str, hits: frozenset[str]) -> str | None:
+    """The answer's own words that match most of `hits` (a criterion's stems found in it): the best sentence,
+    else (a sentence over CLAUSE_CHARS) its best clause, else that clause's first MAX_QUOTE_CHARS cut at a
+    word. Always a verbatim span of the answer; None when no sentence holds a hit."""
+
+    def best(spans: list[tuple[int, int]]) -> tuple[int, int] | None:
+        scored = [(len(hits & set(content_stems(answer[a:b]))), -a, (a, b)) for a, b in spans]
+        top = max(scored, default=None)
+        return top[2] if top and top[0] > 0 else None
+
+    sentence = best(_spans(answer, 0, len(answer), re.compile(r"[.!?;\n]+")))
+    if sentence is None:
+        return None
+    if sentence[1] - sentence[0] > CLAUSE_CHARS:
+        sentence = best(_spans(answer, *sentence, _CLAUSE_ENDS)) or sentence
+    a, b = sentence
+    if b - a > MAX_QUOTE_CHARS:
+        cut = answer.rfind(" ", a, a + MAX_QUOTE_CHARS)
+        b = cut if cut > a else a + MAX_QUOTE_CHARS
+    return answer[a:b].strip() or None
+
+
+def assess(
+    role: str,
+    questions: Sequence[Question],
+    answers: Sequence[Answer],
+    resume_text: str | None,
+    *,
+    score: float | None = None,
+) -> Assessment:
+    """The recruiter assessment from the answers' analyses: one line per question (its best answer: a
+    follow-up is part of its question, never a question of its own), strengths from strong questions,
+    concerns from weak ones and missed criteria, each said once, and the resume's overlap with the
+    interview's skills. `score` is the overall score (the skill-weighted mean); without it, the plain mean of
+    the question scores. The summary states that same score."""
+    by_question: dict[str, AnswerAnalysis] = {}
+    for answer in answers:
+        analysis = answer.analysis
+        if analysis is not None and (
+            answer.question_id not in by_question or analysis.score > by_question[answer.question_id].score
+        ):
+            by_question[answer.question_id] = analysis
+    analysed = [(q, by_question[q.id]) for q in questions if q.id in by_question]
+    if score is None:
+        score = overall_score((), questions, answers) or 0.0
     strong = [(q, a) for q, a in analysed if a.bucket is Bucket.strong]
     weak = [(q, a) for q, a in analysed if a.bucket is Bucket.weak]
-    why_hire = [f"Strong on {q.skill}: " + (", ".join(_covered(a)) or "a specific, complete answer") for q, a in strong]
-    why_not_hire = [f"Weak on {q.skill}: " + (", ".join(_missed(a)) or "a vague or off-topic answer") for q, a in weak]
-    unanswered = [q.skill for q in questions if q.id not in {a.question_id for a in answers}]
+    why_hire = [
+        f"Strong on {q.skill}: " + (", ".join(_criteria(a, "met")) or "a specific, complete answer") for q, a in strong
+    ]
+    why_not_hire = [
+        f"Weak on {q.skill}: " + (", ".join(_criteria(a, "missed")) or "a vague or off-topic answer") for q, a in weak
+    ]
+    answered = {a.question_id for a in answers}
+    unanswered = [q.skill for q in questions if q.id not in answered]
     if unanswered:
         why_not_hire.append("Did not answer: " + ", ".join(dict.fromkeys(unanswered)))
     if not why_hire and analysed:
         best_question, best = max(analysed, key=lambda pair: pair[1].score)
         why_hire.append(f"Best answer on {best_question.skill} ({best.score:.0f}/100)")
-    verdict = "a strong candidate" if score >= 75 else "a moderate candidate" if score >= 50 else "a weak candidate"
+    verdict = f"a {bucket_of(score).value} candidate"
     overall = (
-        f"{len(analysed)} of {len(questions)} questions answered, average score {score:.0f}/100: {verdict} for "
-        f"{role.strip() or 'the role'}. {len(strong)} strong, {len(analysed) - len(strong) - len(weak)} moderate "
-        f"and {len(weak)} weak answers."
+        f"{len(analysed)} of {len(questions)} questions answered, overall score {score:.0f}/100 (the average of the "
+        f"question scores, weighted by skill): {verdict} for {role.strip() or 'the role'}. {len(strong)} strong, "
+        f"{len(analysed) - len(strong) - len(weak)} moderate and {len(weak)} weak answers."
     )
     return Assessment(
-        score=score,
+        score=clamp_score(score),
         resume_analysis=resume_analysis(questions, resume_text),
         overall=overall,
-        why_hire=why_hire,
-        why_not_hire=why_not_hire,
+        why_hire=distinct(why_hire),
+        why_not_hire=distinct(why_not_hire),
+        provenance=provenance(OFFLINE_ENGINE),
     )
 
 
-def _covered(analysis: AnswerAnalysis) -> list[str]:
-    return [reason.removeprefix("Covered: ") for reason in analysis.reasons if reason.startswith("Covered: ")]
+_REASON_STATUS = {"met": "Covered: ", "partly": "Partly covered: ", "missed": "Missed: "}
 
 
-def _missed(analysis: AnswerAnalysis) -> list[str]:
-    return [reason.removeprefix("Missed: ") for reason in analysis.reasons if reason.startswith("Missed: ")]
+def _criteria(analysis: AnswerAnalysis, status: str) -> list[str]:
+    """The criteria an analysis found met (or partly, or missed): its evidence, else (an analysis stored before
+    evidence) its `Covered: <criterion>` reasons."""
+    if analysis.evidence:
+        return distinct(e.criterion for e in analysis.evidence if e.status.value == status)
+    prefix = _REASON_STATUS[status]
+    return distinct(
+        reason.removeprefix(prefix).split(" \u2014 ")[0] for reason in analysis.reasons if reason.startswith(prefix)
+    )
 
 
 def resume_analysis(questions: Sequence[Question], resume_text: str | None) -> str:

@@ -237,6 +237,10 @@ class OpenAiModel(PromptedModel):
         self.tokens_parameter = "max_tokens"
         self.temperature: float | None = TEMPERATURE
 
+    @property
+    def engine(self) -> str:
+        return f"openai:{self.model}"
+
     def _ask(
         self,
         *,
