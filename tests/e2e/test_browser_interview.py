@@ -43,12 +43,17 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def browser():
+def playwright():
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (dev dependency)")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
-        yield launched
-        launched.close()
+    with sync_api.sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
+    yield launched
+    launched.close()
 
 
 def _shot(page, name: str) -> None:
@@ -177,3 +182,171 @@ def test_a_candidate_takes_a_whole_interview_in_chromium(browser, client, served
     _shot(result, "06-recruiter-result-desktop")
     assert not violations, violations
     desktop.close()
+
+
+# ------------------------------------------------------------------ an answer spoken into the microphone
+
+SPOKEN = "I would start by measuring the problem before changing any code"
+MAX_WER = 0.35
+"""The spoken answer's word error rate above which the test fails: flite's voice straight into PocketSphinx
+measures 7-15% here; Chromium's capture and Opus encoding cost some more."""
+TRANSCRIBED_WITHIN = 180.0  # seconds for the queued transcription, then the analysis, on 2 cores
+SPEECH_STUB = """
+(() => {
+  // Headless Chromium has no voices: the page's calls are recorded instead (and each utterance 'ends' at once).
+  window.__spoken = [];
+  const stub = {
+    speaking: false, pending: false, paused: false,
+    getVoices: () => [], cancel: () => {}, pause: () => {}, resume: () => {},
+    addEventListener: () => {}, removeEventListener: () => {},
+    speak: (u) => {
+      window.__spoken.push({text: u.text, lang: u.lang});
+      setTimeout(() => u.dispatchEvent(new Event("end")), 0);
+    },
+  };
+  Object.defineProperty(window, "speechSynthesis", {value: stub, configurable: true});
+})();
+"""
+
+
+@pytest.fixture(scope="module")
+def spoken_answer():
+    speech_data = pytest.importorskip("tests.speech_data")
+    if why := speech_data.missing_tool():
+        pytest.skip(why)
+    return speech_data.sample(SPOKEN, "slt")
+
+
+@pytest.fixture(scope="module")
+def talking_browser(playwright, spoken_answer):
+    """Chromium whose fake microphone says SPOKEN once (`%noloop`), then is silent."""
+    args = [
+        *LAUNCH_ARGS,
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-audio-capture={spoken_answer.path}%noloop",
+    ]
+    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args, headless=True)
+    yield launched
+    launched.close()
+
+
+def _wav_seconds(path: Path) -> float:
+    import wave
+
+    with wave.open(str(path)) as wav:
+        return wav.getnframes() / wav.getframerate()
+
+
+def _scored_answer(client, key: dict[str, str], session_id: str, question_id: str) -> dict:
+    """The recorded answer of the result once it is transcribed and the session analysed (polled)."""
+    import time
+
+    deadline, result = time.monotonic() + TRANSCRIBED_WITHIN, None
+    while time.monotonic() < deadline:
+        reply = client.request("GET", f"/api/sessions/{session_id}/result", headers=key)
+        assert reply.status == 200, reply.raw
+        result = reply.json
+        found = next(a for a in result["answers"] if a["question_id"] == question_id and not a["follow_up"])
+        if result["analysis_status"] == "completed" and found["answer"].strip():
+            return found
+        assert result["analysis_status"] != "failed", result.get("analysis_error")
+        time.sleep(1)
+    raise AssertionError(f"not transcribed and scored within {TRANSCRIBED_WITHIN} s: {result}")
+
+
+def test_a_candidate_answers_by_voice_and_the_answer_is_transcribed_and_scored(
+    talking_browser, client, served, spoken_answer
+):
+    from tests.speech_data import normalize, word_errors
+
+    key = {"Authorization": f"Bearer {served['demo']['admin_key']}"}
+    campaign_id = served["demo"]["ids"]["campaign_id"]
+    created = client.request(
+        "POST", f"/api/campaigns/{campaign_id}/invites", body={"emails": ["voice.answer@example.com"]}, headers=key
+    )
+    assert created.status == 201, created.raw
+    token = created.json["invites"][0]["token"]
+
+    phone = talking_browser.new_context(**PHONE)
+    phone.add_init_script(SPEECH_STUB)
+    page = phone.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    violations = _csp_violations(page)
+
+    page.goto(f"{served['base_url']}/interview/{token}")
+    page.get_by_label("Your full name").fill("Vic Voice")
+    page.get_by_label(re.compile("I agree to take part")).check()
+    page.get_by_role("button", name="Start the interview").click()
+    page.wait_for_url(re.compile(r"/interview/session/"))
+
+    # The interviewer reads the question aloud, in the interview's language; muting is remembered on reload.
+    prompt = page.locator(".prompt").inner_text()
+    page.wait_for_function("() => window.__spoken.length > 0")
+    assert page.evaluate("window.__spoken") == [{"text": prompt, "lang": page.locator(".prompt").get_attribute("lang")}]
+    mute = page.get_by_role("button", name="Mute the interviewer")
+    mute.click()
+    assert mute.get_attribute("aria-pressed") == "true"
+    page.reload()
+    assert page.get_by_role("button", name="Mute the interviewer").get_attribute("aria-pressed") == "true"
+    assert page.evaluate("window.__spoken") == []  # muted: nothing read after the reload
+    page.get_by_role("button", name="Read the question aloud").click()  # still readable on demand
+    assert page.evaluate("window.__spoken.map(s => s.text)") == [prompt]
+    page.get_by_role("button", name="Mute the interviewer").click()  # unmuted for the next questions
+
+    # The answer, spoken: the fake microphone plays the WAV from the moment the recording starts.
+    question_id = page.locator("input[name=question_id]").input_value()
+    record = page.get_by_role("button", name="Record audio")
+    record.click()
+    page.wait_for_function("() => !document.getElementById('record-timer').hidden")
+    page.wait_for_timeout(int((_wav_seconds(spoken_answer.path) + 1.5) * 1000))
+    assert page.locator("#audio-level").is_visible()
+    assert re.fullmatch(r"0:0[3-9]", page.locator("#record-timer").inner_text())
+    _shot(page, "07-recording-phone")
+    page.get_by_role("button", name="Stop recording").click()
+    page.wait_for_function(
+        "() => document.getElementById('audio-status').textContent.startsWith('Recording saved')"
+        " || document.getElementById('audio-status').textContent.startsWith('The recording could not')",
+        timeout=15000,
+    )
+    assert page.locator("#audio-status").inner_text() == "Recording saved. It is sent with your answer.", console
+    assert page.locator("#audio-key").input_value().startswith("uploads/")
+    assert page.get_by_label("Your answer").input_value() == ""  # answered by voice alone
+    page.get_by_role("button", name="Submit answer").click()
+    page.wait_for_load_state()
+    assert not page.locator("#answer-problem").count(), page.locator("#answer-problem").inner_text()
+
+    answered = 1
+    while page.locator("#answer").count():
+        page.wait_for_function("() => window.__spoken.length > 0")  # every question is read aloud
+        assert page.evaluate("window.__spoken[0].text") == page.locator(".prompt").inner_text()
+        page.get_by_label("Your answer").fill(FULL)
+        page.get_by_role("button", name="Submit answer").click()
+        page.wait_for_load_state()
+        answered += 1
+        assert answered < 20, "the interview never ended"
+    assert page.get_by_role("heading", level=1).inner_text() == "Thank you!"
+    _shot(page, "08-voice-answer-done-phone")
+    assert not errors, errors
+    assert not violations, violations
+    phone.close()
+
+    invite = client.request("GET", f"/api/invites/{token}", headers=key).json
+    assert invite["status"] == "completed"
+    query = f"/api/sessions?campaign_id={campaign_id}&status=completed&limit=100"
+    session = next(
+        s
+        for s in client.request("GET", query, headers=key).json["sessions"]
+        if s["participant_email"] == invite["email"]
+    )
+    answer = _scored_answer(client, key, session["id"], question_id)
+    heard = normalize(answer["answer"])
+    wer = word_errors(spoken_answer.words, heard) / len(spoken_answer.words)
+    print(f"spoken: {SPOKEN!r}; transcribed: {answer['answer']!r}; WER {wer:.0%}")
+    assert wer <= MAX_WER, (wer, answer["answer"])
+    assert answer["score"] is not None, answer
+    assert 0 <= answer["score"] <= 100, answer
+    assert answer["speech"] is not None, answer
+    assert answer["speech"].get("recognition_confidence") is not None, answer

@@ -37,12 +37,19 @@ def content_security_policy(
     styles: Iterable[str] = (),
     connect: Iterable[str] = (),
     images: Iterable[str] = ("'self'",),
+    media: Iterable[str] = (),
 ) -> str:
     """A policy that allows nothing but the sources named: `scripts` and `styles` ('nonce-…', 'sha256-…'),
-    `connect` (origins the page's script may fetch from), `images` (default: the page's own origin); forms
+    `connect` (origins the page's script may fetch from), `images` (default: the page's own origin), `media`
+    (origins of audio the page plays, e.g. the interviewer's recorded voice; none by default); forms
     post only to the page's own origin, and no other site may frame the page."""
     directives = ["default-src 'none'"]
-    for name, sources in (("script-src", scripts), ("style-src", styles), ("connect-src", connect)):
+    for name, sources in (
+        ("script-src", scripts),
+        ("style-src", styles),
+        ("connect-src", connect),
+        ("media-src", media),
+    ):
         if listed := " ".join(sources):
             directives.append(f"{name} {listed}")
     directives += [f"img-src {' '.join(images)}", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"]
@@ -61,20 +68,28 @@ def _templates() -> Environment:
 
 
 def _page(
-    template: str, status: int, headers: Mapping[str, str], context: Mapping[str, Any], connect: Iterable[str] = ()
+    template: str,
+    status: int,
+    headers: Mapping[str, str],
+    context: Mapping[str, Any],
+    connect: Iterable[str] = (),
+    media: Iterable[str] = (),
 ) -> Response[str]:
     """A template rendered with a fresh nonce, and the policy that lets only what carries it run or apply."""
     nonce = secrets.token_urlsafe(18)
     body = _templates().get_template(template).render(**context, csp_nonce=nonce)
     source = f"'nonce-{nonce}'"
     connect = ["'self'", *connect] if connect else []
-    policy = content_security_policy(scripts=[source], styles=[source], connect=connect)
+    policy = content_security_policy(scripts=[source], styles=[source], connect=connect, media=media)
     return Response(status_code=status, content_type=HTML, body=body, headers={**headers, CSP: policy})
 
 
-def render(template: str, status: int = 200, *, connect_to: Iterable[str] = (), **context: Any) -> Response[str]:
-    """A page; `connect_to`: origins besides its own that its script fetches from (where uploads go)."""
-    return _page(template, status, _HEADERS, context, connect_to)
+def render(
+    template: str, status: int = 200, *, connect_to: Iterable[str] = (), media_from: Iterable[str] = (), **context: Any
+) -> Response[str]:
+    """A page; `connect_to`: origins besides its own that its script fetches from (where uploads go);
+    `media_from`: origins of the audio it plays."""
+    return _page(template, status, _HEADERS, context, connect_to, media_from)
 
 
 # Pages behind a link that is itself the credential (shared reports, report files): never indexed either.

@@ -22,7 +22,7 @@ from panelist.api.resolver import MAX_BODY_BYTES, Access, PanelistResolver
 from panelist.core.errors import BadRequest, PanelistError
 from panelist.models.common import now
 from panelist.models.sessions import SessionStatus
-from panelist.sessions import flow
+from panelist.sessions import flow, voice
 from panelist.sessions.flow import AnswerForm, Opened, WrongQuestion
 
 FORM = "application/x-www-form-urlencoded"
@@ -96,10 +96,12 @@ def question_page(
         if session.status is SessionStatus.in_progress:
             opened = Opened(flow.finish(opened, SessionStatus.completed, at=at), interview)
         return done_page(opened)
+    spoken = voice.voice_for(interview.language) is not None  # Polly's recording of each question, else the browser's
     return pages.render(
         "session.html.j2",
         status,
         connect_to=[flow.upload_origin()],  # its script posts recordings and résumés to the bucket
+        media_from=[flow.upload_origin()] if spoken else [],  # and plays the question's recording from it
         interview=interview,
         session=session,
         step=step,
@@ -112,6 +114,7 @@ def question_page(
         upload_limits={"audio": flow.MAX_AUDIO_BYTES, "resume": flow.MAX_RESUME_BYTES},
         resume_url=flow.session_path(token, "resume"),
         signals_url=flow.session_path(token, "signals"),
+        voice_url=flow.session_path(token, "voice") if spoken else None,
         needs_resume=step.number == 1 and not step.follow_up and not flow.has_resume(session),
     )
 
@@ -197,6 +200,12 @@ def resume(token: str, request: dict[str, Any]) -> Response[str]:
     return _script_call(token, work)
 
 
+def question_voice(token: str) -> Response[str]:
+    """GET .../voice: a presigned GET of the question being asked, spoken by Amazon Polly (200; `url` null where
+    the deployment has no voice for the interview's language: the page uses the browser's speech)."""
+    return _script_call(token, lambda opened: _json(200, voice.question_audio(opened)))
+
+
 def signals(token: str, request: dict[str, Any]) -> Response[str]:
     """POST .../signals {tab_switches, pastes}: counts since the last post, added to the session (204)."""
 
@@ -207,4 +216,4 @@ def signals(token: str, request: dict[str, Any]) -> Response[str]:
     return _script_call(token, work)
 
 
-__all__ = ["answer", "body", "resolver", "resume", "session_page", "signals", "start", "upload"]
+__all__ = ["answer", "body", "question_voice", "resolver", "resume", "session_page", "signals", "start", "upload"]
