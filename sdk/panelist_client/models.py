@@ -16,6 +16,8 @@ ChargeKind = Literal["session", "generation", "translation"]
 
 DeliveryStatus = Literal["pending", "delivered", "failed", "dead-lettered", "erased", "expired", "skipped"]
 
+EvidenceStatus = Literal["met", "partly", "missed"]
+
 ExportType = Literal["pdf", "html", "json"]
 
 InterviewStatus = Literal["draft", "published", "archived"]
@@ -66,6 +68,19 @@ class AccessTokenRequest(TypedDict):
     expires_in: NotRequired[int]
 
 
+class AnalysisFailedData(TypedDict):
+    """`analysis.failed`: a completed session's analysis gave up after its last attempt."""
+
+    id: str
+    response_id: int | None
+    candidate_id: str | None
+    interview_id: str | None
+    ai_interview_id: int | None
+    attempts: int
+    error: str
+    failed_at: str
+
+
 class AnswerResult(TypedDict):
     """One answer of a result: its question, the candidate's words and their evaluation."""
 
@@ -82,6 +97,8 @@ class AnswerResult(TypedDict):
     summary: str | None
     reasons: list[str]
     criteria: Criteria
+    evidence: list[Evidence]
+    provenance: Provenance | None
     speech: SpeechAnalytics | None
 
 
@@ -124,6 +141,7 @@ class AssessmentResult(TypedDict):
     resume_analysis: str
     why_hire: list[str]
     why_not_hire: list[str]
+    provenance: Provenance | None
 
 
 class BalanceAlert(TypedDict):
@@ -287,6 +305,14 @@ class ErasureOut(TypedDict):
     erased_at: str
     sessions: int
     files_deleted: int
+
+
+class Evidence(TypedDict):
+    """One evaluation criterion and the words of the answer that meet it (a verbatim quote), or None."""
+
+    criterion: str
+    status: EvidenceStatus
+    quote: NotRequired[str | None]
 
 
 class Expectations(TypedDict):
@@ -586,6 +612,13 @@ class PdfExportOut(TypedDict):
     pdf_export_valid_until: str
 
 
+class PingData(TypedDict):
+    """`ping`: a test event, sent by `POST /api/webhooks/{id}/test` whatever the endpoint subscribes to."""
+
+    endpoint_id: str
+    message: str
+
+
 class Proctoring(TypedDict):
     tab_switch_detection: NotRequired[bool]
     paste_detection: NotRequired[bool]
@@ -618,6 +651,16 @@ class ProjectOut(TypedDict):
     name: str
     description: str | None
     created_at: str
+
+
+class Provenance(TypedDict):
+    """Who produced a score: the engine and model, the rubric version, the time, and any fallback."""
+
+    engine: str
+    rubric_version: str
+    produced_at: str
+    fallback_from: NotRequired[str | None]
+    fallback_reason: NotRequired[str | None]
 
 
 class Question(TypedDict):
@@ -810,6 +853,19 @@ class SessionResult(TypedDict):
     integrity: Integrity
 
 
+class SessionScoredData(TypedDict):
+    """`session.scored`: a session's analysis was written."""
+
+    id: str
+    response_id: int
+    candidate_id: str
+    interview_id: str
+    ai_interview_id: int | None
+    overall_score: float
+    bucket: str
+    analysed_at: str
+
+
 class ShareView(TypedDict):
     """One opening of a shared report's page; the viewer's IP only as a salted hash."""
 
@@ -831,11 +887,16 @@ class SkillIn(TypedDict):
 
 
 class SpeechAnalytics(TypedDict):
-    speech_accuracy: float
-    fluency: float
-    recognition_confidence: float
+    """Speech figures measured from an answer's transcription (word timings and confidences); None where nothing was measured: a text answer, an audio answer not (yet) transcribed, an engine that gives no per-word confidence. `sentiment` comes from the answer's words, spoken or typed."""
+
+    speech_accuracy: NotRequired[float | None]
+    fluency: NotRequired[float | None]
+    recognition_confidence: NotRequired[float | None]
     sentiment: Sentiment
-    words_per_minute: float
+    words_per_minute: NotRequired[float | None]
+    pauses: NotRequired[int | None]
+    longest_pause_seconds: NotRequired[float | None]
+    measured_by: NotRequired[str | None]
 
 
 class StripeWebhookOut(TypedDict):
@@ -990,6 +1051,7 @@ class XobinError(TypedDict):
 __all__ = [
     "AccessTokenOut",
     "AccessTokenRequest",
+    "AnalysisFailedData",
     "AnalysisStatus",
     "AnswerResult",
     "ApiKeyCreate",
@@ -1019,6 +1081,8 @@ __all__ = [
     "DeliveryAttempt",
     "DeliveryStatus",
     "ErasureOut",
+    "Evidence",
+    "EvidenceStatus",
     "Expectations",
     "ExpectationsIn",
     "ExportType",
@@ -1055,6 +1119,7 @@ __all__ = [
     "OrganizationOut",
     "Pagination",
     "PdfExportOut",
+    "PingData",
     "Plan",
     "Pool",
     "Proctoring",
@@ -1062,6 +1127,7 @@ __all__ = [
     "ProjectCreate",
     "ProjectList",
     "ProjectOut",
+    "Provenance",
     "Question",
     "QuestionIn",
     "RecentTransaction",
@@ -1078,6 +1144,7 @@ __all__ = [
     "SessionList",
     "SessionListed",
     "SessionResult",
+    "SessionScoredData",
     "SessionSort",
     "SessionStatus",
     "Severity",

@@ -438,7 +438,7 @@ def _webhook(event: str, summary: str, payload: dict[str, Any]) -> dict[str, Any
 
 
 def _webhooks(events: Sequence[str], notifications: Sequence[str], schemas: dict[str, Any]) -> dict[str, Any]:
-    from panelist.models.webhooks import WebhookEvent
+    from panelist.models.webhooks import EVENT_DATA, WebhookEvent
 
     generated = WebhookEvent.model_json_schema(ref_template=_REF + "{model}", mode="serialization")
     schemas.update(generated.pop("$defs", {}))
@@ -457,8 +457,14 @@ def _webhooks(events: Sequence[str], notifications: Sequence[str], schemas: dict
         "required": ["job_id", "status", "message", "timestamp"],
     }
     hooks: dict[str, Any] = {}
-    for event in events:
-        payload = {"allOf": [{"$ref": _REF + "WebhookEvent"}], "properties": {"type": {"const": event}}}
+    for event in dict.fromkeys([*events, *EVENT_DATA]):
+        properties: dict[str, Any] = {"type": {"const": event}}
+        if model := EVENT_DATA.get(event):  # the events whose `data` has a model of its own
+            data = model.model_json_schema(ref_template=_REF + "{model}", mode="serialization")
+            schemas.update(data.pop("$defs", {}))
+            schemas[model.__name__] = data
+            properties["data"] = {"$ref": _REF + model.__name__}
+        payload = {"allOf": [{"$ref": _REF + "WebhookEvent"}], "properties": properties}
         hooks[event] = _webhook(event, f"`{event}`, to the endpoints subscribed to it", payload)
     for name in notifications:
         payload = {"allOf": [{"$ref": _REF + "GenerationNotification"}]}
