@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterEr
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
+from panelist import startup_complete
 from panelist.api import ratelimits
 from panelist.api.auth import Principal, principal_from_context
 from panelist.core.errors import (
@@ -283,6 +284,7 @@ class PanelistResolver(APIGatewayHttpResolver):
 def lambda_handler(app: PanelistResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """The Lambda entry point of a resolver, with logging, tracing and metrics wired once."""
     get_settings()  # a misconfigured deployment fails at cold start, not on the first request
+    startup_complete()
 
     @metrics.log_metrics
     @tracer.capture_lambda_handler
