@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from panelist.interviews import ai
+from panelist.interviews.ai.model import provenance
 from panelist.interviews.analysis import speech_analytics
 from panelist.models.reports import DEFAULT_FEATURES
 from panelist.models.sessions import Provenance
@@ -99,3 +100,18 @@ def test_follow_ups_are_not_questions_and_the_average_is_the_overall_score():
     assert data["score"] == ai.overall_score(source.interview.skills, source.interview.questions, unscored.answers)
     plain = sum(a.analysis.score for a in session.answers) / len(session.answers)
     assert data["score"] != round(plain, 1)
+
+
+def test_a_follow_up_the_offline_engine_chose_for_a_failed_model_says_so():
+    source = make_source()
+    session = source.session
+    decided = provenance("offline-rules v2", fallback_from="bedrock:claude", reason="ModelOutputError: timed out")
+    follow_up_turn = session.turns[1].model_copy(update={"text": "Which metric first?", "provenance": decided})
+    reply = session.turns[2].model_copy(update={"text": "Latency at p99."})
+    answer = session.answers[0].model_copy(update={"follow_up": True, "text": "Latency at p99.", "analysis": None})
+    turns = [*session.turns[:3], follow_up_turn, reply, *session.turns[3:]]
+    answers = [session.answers[0], answer, *session.answers[1:]]
+    chosen = ResultSource(session.model_copy(update={"turns": turns, "answers": answers}), source.interview, None)
+    html = _html(chosen)
+    assert html.count("Fallback from bedrock:claude: ModelOutputError: timed out") == 1
+    assert "Fallback from" not in _html(source)

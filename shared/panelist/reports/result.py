@@ -398,11 +398,22 @@ def _analytics(r: _Result) -> Section:
     return Section("analytics", {"rows": rows})
 
 
+def _follow_up_fallback(r: _Result, answer: Answer) -> str:
+    """For a follow-up answer: that the offline engine chose its question when the model failed, else ""."""
+    if not answer.follow_up:
+        return ""
+    asked = [t for t in r.session.turns if t.speaker == "ai" and t.question_id == answer.question_id]
+    decided = asked[1].provenance if len(asked) > 1 else None  # the question's prompt, then its follow-up
+    shown = r.scored_by(decided) if decided and decided.fallback_from else None
+    return shown["fallback"] if shown else ""
+
+
 def _answer_view(r: _Result, answer: Answer) -> dict[str, Any]:
     analysis = answer.analysis
     return {
         "text": r.clean(answer.text),
         "follow_up": answer.follow_up,
+        "follow_up_fallback": _follow_up_fallback(r, answer),
         "elapsed": elapsed(answer.started_at),
         "analysis": None
         if analysis is None
