@@ -225,6 +225,50 @@ def transcribe(args: argparse.Namespace) -> int:
     return 0
 
 
+def backfill(args: argparse.Namespace) -> int:
+    """Index what an earlier deployment stored (issue 15), once: against the running runtime's emulator when
+    `panelist serve` runs, else against the AWS account of the environment (the table: --table or
+    PANELIST_TABLE). Prints {kind: {missing, written, skipped}} per organization and in total as JSON."""
+    import os
+
+    root = find_repo_root()
+    state = running_state(_state_file(args, root))
+    environment = EnvironmentPatch()
+    if state is not None:
+        template = Template.load(root / "template.yaml", local=True)
+        port = state["emulator_url"].rsplit(":", 1)[1]
+        emulator = {**CREDENTIALS, "AWS_ENDPOINT_URL": state["emulator_url"], "MOTO_PORT": port}
+        variables = template.function("list_sessions").environment
+        environment.apply(local_environment(variables, emulator, _own_ports(state)))
+    else:
+        table = args.table or os.environ.get("PANELIST_TABLE", "")
+        if not table:
+            raise CliError("no local runtime is running: name the deployed table with --table or PANELIST_TABLE")
+        # Only the table is used; the other settings a function needs are not, but must be valid.
+        defaults = {"PANELIST_STAGE": "backfill", "PANELIST_BUCKET": "unused", "PANELIST_SECRET_ID": "unused"}
+        environment.apply({**{k: v for k, v in defaults.items() if k not in os.environ}, "PANELIST_TABLE": table})
+    from panelist.accounts.store import get_organization
+    from panelist.core import aws
+    from panelist.core.errors import PanelistError
+    from panelist.core.settings import get_settings
+    from panelist_local.backfill import backfill as run_backfill
+
+    get_settings.cache_clear()
+    aws.reset()
+    try:
+        if args.organization:
+            get_organization(args.organization)
+        report = run_backfill(args.organization, dry_run=args.dry_run)
+    except PanelistError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        environment.restore()
+        get_settings.cache_clear()
+        aws.reset()
+    _print_json(report)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -275,6 +319,14 @@ def _parser() -> argparse.ArgumentParser:
     speech_parser.add_argument("--base-url", help="openai: the API root (default: PANELIST_OPENAI_BASE_URL or OpenAI)")
     speech_parser.add_argument("--model", default="whisper-1", help="openai: the transcription model")
     speech_parser.set_defaults(run=transcribe)
+
+    backfill_parser = commands.add_parser(
+        "backfill", parents=[common], help="index what an earlier deployment stored (once, after upgrading)"
+    )
+    backfill_parser.add_argument("--organization", help="one organization's id (default: every organization)")
+    backfill_parser.add_argument("--dry-run", action="store_true", help="count what is missing, write nothing")
+    backfill_parser.add_argument("--table", help="without a running runtime: the deployed table (or PANELIST_TABLE)")
+    backfill_parser.set_defaults(run=backfill)
     return parser
 
 

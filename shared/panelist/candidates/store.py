@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -790,3 +790,106 @@ def queue_invite_mail_again(invite: Invite) -> Invite:
         sending=MailStatus.sending.value,
     )
     return Invite.model_validate(item)
+
+
+# ------------------------------------------------------------------ backfill (panelist_local.backfill)
+
+
+def _pages(organization_id: str, prefix: str) -> Iterator[list[Item]]:
+    partition, cursor = org_pk(organization_id), None
+    while True:
+        page = table().query(partition, prefix=prefix, limit=100, cursor=cursor)
+        yield page.items
+        if not (cursor := page.cursor):
+            return
+
+
+def unindexed_candidates(organization_id: str) -> Iterator[Candidate]:
+    """The organization's profiles without their address's index entry: stored before it existed (erased
+    profiles, which have none by design, are left out), page by page, one BatchGetItem a page."""
+    for items in _pages(organization_id, PREFIX):
+        candidates = [c for c in map(Candidate.model_validate, items) if c.erased_at is None and c.email != ERASED]
+        entries = table().get_many([_email_index_key(organization_id, c.email, c.id) for c in candidates])
+        yield from (c for c, entry in zip(candidates, entries, strict=True) if entry is None)
+
+
+def backfill_candidate(candidate: Candidate, *, dry_run: bool = False) -> bool:
+    """Index a profile stored before the candidate lists: its address's index entry and, in the same transaction,
+    one on the organization's candidate counter, only while the entry is missing and the profile still has the
+    address read (a second run, or a concurrent one, writes and counts nothing). True when it was (would be)."""
+    if dry_run:
+        return True
+    pk = org_pk(candidate.organization_id)
+    pk_email, sk_email = _email_index_key(candidate.organization_id, candidate.email, candidate.id)
+    try:
+        table().transact(
+            update_op(
+                pk, PREFIX + candidate.id, "SET email = :email", condition="email = :email", email=candidate.email
+            ),
+            put_op({"PK": pk_email, "SK": sk_email, "candidate_id": candidate.id}, unique=True),
+            counter_op(pk, _candidates_counter(candidate.organization_id), 1),
+        )
+    except ConditionFailed:
+        return False
+    return True
+
+
+def candidates_with_unclaimed_external_id(organization_id: str) -> Iterator[Candidate]:
+    """Profiles with an external id whose lookup item is missing (none were stored before it existed; a safety
+    net), page by page, one BatchGetItem a page."""
+    for items in _pages(organization_id, PREFIX):
+        candidates = [c for c in map(Candidate.model_validate, items) if c.external_id]
+        lookups = table().get_many(
+            [(_external_pk(organization_id, str(c.external_id)), EXTERNAL_SK) for c in candidates]
+        )
+        yield from (c for c, lookup in zip(candidates, lookups, strict=True) if lookup is None)
+
+
+def backfill_candidate_external_id(candidate: Candidate, *, dry_run: bool = False) -> bool:
+    """Claim a profile's external id (its lookup item) while it is free and the profile still has it; False when
+    another profile has it meanwhile, or the profile changed."""
+    if dry_run or not candidate.external_id:
+        return bool(candidate.external_id)
+    pk = org_pk(candidate.organization_id)
+    try:
+        table().transact(
+            update_op(
+                pk,
+                PREFIX + candidate.id,
+                "SET external_id = :external",
+                condition="external_id = :external",
+                external=candidate.external_id,
+            ),
+            _external_put(candidate),
+        )
+    except ConditionFailed:
+        return False
+    return True
+
+
+def unlisted_invites(organization_id: str) -> Iterator[Invite]:
+    """Invites stored before a campaign's invite lists (no GSI1 key), page by page."""
+    for items in _pages(organization_id, INVITE_PREFIX):
+        yield from (Invite.model_validate(item) for item in items if "GSI1PK" not in item)
+
+
+def backfill_invite(invite: Invite, *, dry_run: bool = False) -> bool:
+    """List an invite stored before the invite lists in its campaign's lists (by creation; by its status as read),
+    only while it has no list key and that status: a second or concurrent run writes nothing. Invite lists have
+    no counters of their own (the campaign's `invites_sent` and COUNT queries give their totals)."""
+    if dry_run:
+        return True
+    keys = _invite_list_keys(invite)
+    try:
+        table().update(
+            org_pk(invite.organization_id),
+            INVITE_PREFIX + invite.id,
+            "SET " + ", ".join(f"#{name} = :{name}" for name in keys),
+            condition="attribute_exists(PK) AND attribute_not_exists(#GSI1PK) AND #status = :was",
+            names={f"#{name}": name for name in (*keys, "status")},
+            was=invite.status.value,
+            **keys,
+        )
+    except ConditionFailed:
+        return False
+    return True

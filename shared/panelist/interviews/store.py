@@ -16,13 +16,22 @@ that one back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
 from panelist.core import idempotency
 from panelist.core.errors import NotFound
-from panelist.core.storage import Item, counter_op, list_counter, org_pk, put_op, table
+from panelist.core.storage import (
+    ConditionFailed,
+    Item,
+    counter_op,
+    list_counter,
+    org_pk,
+    put_op,
+    table,
+    update_op,
+)
 from panelist.models.common import now
 from panelist.models.interviews import Interview, InterviewStatus, TaskExecution, TaskLog, TaskLogOut
 
@@ -255,3 +264,47 @@ def idempotency_records() -> DynamoDBPersistenceLayer:
     The hashed key includes the organization, so one organization's key never answers another's request.
     """
     return idempotency.records("IDEMPOTENCY#generate_interview")
+
+
+# ------------------------------------------------------------------ backfill (panelist_local.backfill)
+
+
+def unlisted_interviews(organization_id: str) -> Iterator[Interview]:
+    """Every interview of the organization stored before the filtered lists (no GSI1 key), page by page."""
+    partition, cursor = org_pk(organization_id), None
+    while True:
+        page = table().query(partition, prefix=PREFIX, limit=100, cursor=cursor)
+        yield from (Interview.model_validate(item) for item in page.items if "GSI1PK" not in item)
+        if not (cursor := page.cursor):
+            return
+
+
+def backfill_interview(interview: Interview, *, dry_run: bool = False) -> bool:
+    """List an interview stored before the filtered lists: its list keys and their counters, in one transaction.
+
+    Only while the item still has no list key and is as read (status and `updated_at`): a second run, a
+    concurrent run or an edit since (which wrote the keys) makes it write nothing, so no counter counts it
+    twice. True when it was listed (with `dry_run`: would be; nothing is written).
+    """
+    if dry_run:
+        return True
+    listed = _item(interview)
+    keys = {name: listed[name] for name in listed if name.startswith("GSI")}
+    try:
+        table().transact(
+            update_op(
+                org_pk(interview.organization_id),
+                PREFIX + interview.id,
+                "SET " + ", ".join(f"{name} = :{name}" for name in keys),
+                condition="attribute_exists(PK) AND attribute_not_exists(GSI1PK) AND #status = :was "
+                "AND updated_at = :read",
+                names={"#status": "status"},
+                was=interview.status.value,
+                read=interview.model_dump(mode="json")["updated_at"],
+                **keys,
+            ),
+            *_counted(interview, list(_filtered_lists(interview).values()), 1),
+        )
+    except ConditionFailed:
+        return False
+    return True

@@ -25,7 +25,18 @@ from typing import Any
 
 from panelist.core import times
 from panelist.core.errors import BadRequest, NotFound
-from panelist.core.storage import Item, Page, counter_op, delete_op, list_counter, org_pk, put_op, table, update_op
+from panelist.core.storage import (
+    ConditionFailed,
+    Item,
+    Page,
+    counter_op,
+    delete_op,
+    list_counter,
+    org_pk,
+    put_op,
+    table,
+    update_op,
+)
 from panelist.models.common import now
 from panelist.models.sessions import Answer, Session, SessionStatus, Turn
 
@@ -639,3 +650,69 @@ def forget_active(sort_key: str) -> None:
 def active_sessions(cursor: str | None) -> Page:
     """A page of the active-session index, least recently active first."""
     return table().query(ACTIVE_PK, limit=100, cursor=cursor)
+
+
+# ------------------------------------------------------------------ backfill (panelist_local.backfill)
+
+
+def _wanted_list_items(session: Session) -> list[tuple[str, str, list[str]]]:
+    """(partition, sort key, counters) of every list item of the issue-15 lists the session belongs in now."""
+    wanted = [(p, _sort_key(session), list_counters(p, session.started_at)) for p in item_lists(session)]
+    score = session.overall_score
+    if score is not None:
+        sort_key = f"{score_key(score)}#{_sort_key(session)}"
+        wanted += [(p, sort_key, [list_counter(p, b) for b in _score_buckets(score)]) for p in score_lists(session)]
+    return wanted
+
+
+def unindexed_sessions(organization_id: str) -> Iterator[tuple[Session, list[tuple[str, str, list[str]]]]]:
+    """Sessions missing list items of the interview, candidate or score lists (stored before them), each with
+    what it misses, page by page: one Query and one BatchGetItem a page of 25 sessions."""
+    partition, cursor = org_pk(organization_id), None
+    while True:
+        page = table().query(partition, prefix=PREFIX, limit=25, cursor=cursor)
+        sessions = [Session.model_validate(item) for item in page.items]
+        wanted = [_wanted_list_items(session) for session in sessions]
+        keys = [(p, sk) for items in wanted for p, sk, _ in items]
+        found = {key for key, item in zip(keys, table().get_many(keys), strict=True) if item is not None}
+        for session, items in zip(sessions, wanted, strict=True):
+            missing = [entry for entry in items if (entry[0], entry[1]) not in found]
+            if missing:
+                yield session, missing
+        if not (cursor := page.cursor):
+            return
+
+
+def backfill_session(session: Session, missing: list[tuple[str, str, list[str]]], *, dry_run: bool = False) -> bool:
+    """Write a session's missing list items, each only if it is still missing, with one on each of its counters,
+    in one transaction guarded by the session's status and score as read. Each list item is counted once,
+    by whoever writes it (a second or concurrent run, or a finish or analysis since, makes this write nothing:
+    run again to pick up what is still missing). True when written (with `dry_run`: would be)."""
+    if dry_run:
+        return True
+    pk = org_pk(session.organization_id)
+    puts = [_list_item_op(p, session, sk) for p, sk, _ in missing]
+    for op in puts:  # only if still missing: whoever writes an item counts it
+        op["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
+    counted: Counter[str] = Counter(name for _, _, names in missing for name in names)
+    score = session.overall_score
+    guard = "#status = :was AND " + (
+        "assessment.score = :score"
+        if score is not None
+        else "(attribute_not_exists(assessment) OR attribute_type(assessment, :null))"
+    )
+    values: dict[str, Any] = {
+        "was": session.status.value,
+        **({"score": score} if score is not None else {"null": "NULL"}),
+    }
+    try:
+        table().transact(
+            update_op(
+                pk, PREFIX + session.id, "SET #status = :was", condition=guard, names={"#status": "status"}, **values
+            ),
+            *puts,
+            *(counter_op(pk, name, n) for name, n in counted.items()),
+        )
+    except ConditionFailed:
+        return False
+    return True
