@@ -194,6 +194,33 @@ class AnalysisFailedData(BaseModel):
     failed_at: Timestamp
 
 
+class SessionDecidedData(BaseModel):
+    """`session.decided`: a person recorded a decision on a session (`POST /api/sessions/{id}/review`).
+
+    Where the organization requires human review, this (not `session.scored`) is what should move a
+    candidate on: the AI's score is advisory until a decision exists."""
+
+    id: str = Field(description="The session id")
+    response_id: int
+    candidate_id: str
+    interview_id: str
+    decision: str = Field(description="advance, reject or hold")
+    reviewer: str = Field(description="Who decided, as the reviewer named themselves")
+    review_id: str
+    decided_at: Timestamp
+
+
+class AccommodationRequestedData(BaseModel):
+    """`accommodation.requested`: a candidate asked for an alternative process or an accommodation."""
+
+    id: str = Field(description="The request id (GET /api/accommodation-requests)")
+    kind: str = Field(description="alternative_process or accommodation")
+    candidate_id: str | None = Field(description="The candidate, when the request came through an invite")
+    interview_id: str
+    invite_id: str | None
+    requested_at: Timestamp
+
+
 class PingData(BaseModel):
     """`ping`: a test event, sent by `POST /api/webhooks/{id}/test` whatever the endpoint subscribes to."""
 
@@ -204,5 +231,7 @@ class PingData(BaseModel):
 EVENT_DATA: dict[str, type[BaseModel]] = {
     "session.scored": SessionScoredData,
     "analysis.failed": AnalysisFailedData,
+    "session.decided": SessionDecidedData,
+    "accommodation.requested": AccommodationRequestedData,
     "ping": PingData,
 }

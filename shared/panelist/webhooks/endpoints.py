@@ -61,6 +61,8 @@ EVENTS = (
     "credits.low",
     "session.scored",
     "analysis.failed",
+    "session.decided",
+    "accommodation.requested",
 )
 PING = "ping"  # the test event: sent on request to one endpoint, never published
 
