@@ -187,6 +187,15 @@ class Session(Entity):
     intro_video_key: str | None = None
     started_at: datetime
     consented_at: datetime | None = Field(default=None, description="When the candidate agreed to take part")
+    consent_notice_version: int | None = Field(
+        default=None, description="The organization's AI notice version the candidate saw when they agreed"
+    )
+    consent_language: str | None = Field(default=None, description="The language the notice was shown in")
+    decision: str | None = Field(default=None, description="A person's latest decision: advance, reject or hold")
+    decided_at: datetime | None = None
+    retention_erased: list[str] = Field(
+        default_factory=list, description="What the retention policy erased: recordings, transcripts, results"
+    )
     completed_at: datetime | None = None
     updated_at: datetime
     analysis_error: str | None = Field(
