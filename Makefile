@@ -72,7 +72,8 @@ typecheck: .venv/.synced
 #   shared/requirements.txt and layers/pdf/requirements.txt from uv.lock,
 #   functions/route_not_found/routes.json from template.yaml,
 #   shared/panelist/api/openapi.json from template.yaml and every function's resolver (panelist_local/openapi.py),
-#   sdk/panelist_client/models.py from that document.
+#   sdk/panelist_client/models.py from that document,
+#   shared/panelist/reports/locales/pages/pages.pot from the candidate pages' templates and modules.
 EXPORT := --frozen --no-default-groups --no-emit-project --no-header --format requirements-txt
 generate: .venv/.synced
 	$(UV) export $(EXPORT) -o shared/requirements.txt
@@ -81,6 +82,7 @@ generate: .venv/.synced
 	$(UV) run --frozen python -m panelist_local.openapi --out shared/panelist/api/openapi.json
 	$(UV) run --frozen python sdk/generate_models.py
 	$(UV) run --frozen ruff format --quiet sdk/panelist_client/models.py
+	$(UV) run --frozen python shared/extract_page_messages.py
 
 bench: .venv/.synced
 	$(UV) run --frozen python bench/run.py

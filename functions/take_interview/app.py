@@ -12,7 +12,9 @@ app = jobmojito.resolver(jobmojito.Access.public)
 @app.get("/interview/take/<interview_id>/")
 def get(interview_id: str) -> Response[str]:
     token = app.current_event.get_query_string_value(candidate_pages.TOKEN_PARAM)
-    return candidate_pages.take_page(interview_id, token, base_url=app.base_url())
+    lang = app.current_event.get_query_string_value("lang")
+    accept = app.current_event.headers.get("accept-language")
+    return candidate_pages.take_page(interview_id, token, base_url=app.base_url(), lang=lang, accept_language=accept)
 
 
 handler = jobmojito.lambda_handler(app)

@@ -6,13 +6,35 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 # ruff: noqa: E501
 
-AnalysisStatus = Literal["pending", "completed", "failed"]
+AccommodationKind = Literal["alternative_process", "accommodation"]
+
+AccommodationSource = Literal["invite", "take"]
+
+AccommodationStatus = Literal["open", "in_progress", "resolved"]
+
+AnalysisStatus = Literal["pending", "completed", "failed", "erased"]
+
+AuditAction = Literal[
+    "report.viewed",
+    "report.exported",
+    "report.shared",
+    "shared_report.viewed",
+    "transcript.viewed",
+    "recording.downloaded",
+    "session.reviewed",
+    "explanation.created",
+    "explanation.viewed",
+    "candidate.erased",
+    "retention.erased",
+]
 
 Bucket = Literal["strong", "moderate", "weak"]
 
 CampaignStatus = Literal["active", "completed", "archived"]
 
 ChargeKind = Literal["session", "generation", "translation"]
+
+Decision = Literal["advance", "reject", "hold"]
 
 DeliveryStatus = Literal["pending", "delivered", "failed", "dead-lettered", "erased", "expired", "skipped"]
 
@@ -30,7 +52,22 @@ Plan = Literal["free", "starter", "professional", "enterprise"]
 
 Pool = Literal["starter", "monthly", "topup"]
 
+RaceEthnicity = Literal[
+    "hispanic_or_latino",
+    "white",
+    "black_or_african_american",
+    "native_hawaiian_or_other_pacific_islander",
+    "asian",
+    "american_indian_or_alaska_native",
+    "two_or_more_races",
+    "decline",
+]
+
+ReportFormat = Literal["json", "csv", "pdf"]
+
 ReportOption = Literal["share", "download"]
+
+ReviewStatus = Literal["not_required", "pending", "decided"]
 
 Role = Literal["member", "admin"]
 
@@ -43,6 +80,8 @@ SessionSort = Literal["date", "score"]
 SessionStatus = Literal["in_progress", "completed", "abandoned"]
 
 Severity = Literal["info", "warning", "critical"]
+
+Sex = Literal["female", "male", "decline"]
 
 ShareStatus = Literal["active", "expired", "revoked"]
 
@@ -66,6 +105,53 @@ class AccessTokenOut(TypedDict):
 
 class AccessTokenRequest(TypedDict):
     expires_in: NotRequired[int]
+
+
+class AccommodationRequestList(TypedDict):
+    requests: list[AccommodationRequestOut]
+    total: int
+    limit: int
+    offset: int
+    pagination: Pagination
+
+
+class AccommodationRequestOut(TypedDict):
+    id: str
+    kind: AccommodationKind
+    status: AccommodationStatus
+    details: str
+    name: str | None
+    email: str | None
+    interview_id: str
+    candidate_id: str | None
+    invite_id: str | None
+    campaign_id: str | None
+    source: AccommodationSource
+    language: str
+    notice_version: int | None
+    requested_at: str
+    updated_at: str
+    resolution_note: str | None
+    resolved_at: str | None
+    erased: bool
+
+
+class AccommodationRequestUpdate(TypedDict):
+    """The organization's answer: a new status and/or a note (for its own records; the candidate does not see it)."""
+
+    status: NotRequired[AccommodationStatus | None]
+    resolution_note: NotRequired[str | None]
+
+
+class AccommodationRequestedData(TypedDict):
+    """`accommodation.requested`: a candidate asked for an alternative process or an accommodation."""
+
+    id: str
+    kind: str
+    candidate_id: str | None
+    interview_id: str
+    invite_id: str | None
+    requested_at: str
 
 
 class AnalysisFailedData(TypedDict):
@@ -142,6 +228,23 @@ class AssessmentResult(TypedDict):
     why_hire: list[str]
     why_not_hire: list[str]
     provenance: Provenance | None
+
+
+class AuditEntryList(TypedDict):
+    entries: list[AuditEntryOut]
+    total: int
+    limit: int
+    offset: int
+    pagination: Pagination
+
+
+class AuditEntryOut(TypedDict):
+    id: str
+    action: AuditAction
+    at: str
+    actor: str
+    session_id: str | None
+    detail: dict[str, Any]
 
 
 class BalanceAlert(TypedDict):
@@ -329,6 +432,16 @@ class ExpectationsIn(TypedDict):
     weak: str
 
 
+class ExplanationOut(TypedDict):
+    id: str
+    url: str
+    expires_at: str
+
+
+class ExplanationRequest(TypedDict):
+    expires_in_days: NotRequired[int]
+
+
 class GenerateInterviewRequest(TypedDict):
     """Seed 002's body. Presence is checked by the service so the error is the seed's exact sentence."""
 
@@ -352,6 +465,24 @@ class GenerationNotification(TypedDict):
     timestamp: str
     ai_interview_id: NotRequired[int]
     interview_id: NotRequired[str]
+
+
+class HiringSettingsOut(TypedDict):
+    human_review_required: bool
+    notice_text: dict[str, str]
+    alternative_contact: str | None
+    retention: RetentionPolicy
+    notice_version: int
+    updated_at: str | None
+
+
+class HiringSettingsUpdate(TypedDict):
+    """A change to the hiring settings: only the fields given change (`alternative_contact: null` removes it)."""
+
+    human_review_required: NotRequired[bool | None]
+    notice_text: NotRequired[dict[str, str] | None]
+    alternative_contact: NotRequired[str | None]
+    retention: NotRequired[RetentionPolicy | None]
 
 
 class HtmlExportOut(TypedDict):
@@ -380,6 +511,7 @@ class InterviewCreate(TypedDict):
     questions: list[QuestionIn]
     duration_minutes: int
     language: NotRequired[str]
+    candidate_languages: NotRequired[list[str]]
     proctoring: NotRequired[ProctoringIn]
     project_id: NotRequired[str | None]
     status: NotRequired[InterviewStatus]
@@ -440,6 +572,7 @@ class InterviewOut(TypedDict):
     version: int
     project_id: str | None
     language: str
+    candidate_languages: list[str]
     duration_minutes: int
     skills: list[Skill]
     questions: list[Question]
@@ -460,6 +593,7 @@ class InterviewUpdate(TypedDict):
     questions: NotRequired[list[QuestionIn] | None]
     duration_minutes: NotRequired[int | None]
     language: NotRequired[str | None]
+    candidate_languages: NotRequired[list[str] | None]
     proctoring: NotRequired[ProctoringIn | None]
     status: NotRequired[InterviewStatus | None]
 
@@ -779,6 +913,81 @@ class ReportSharesOut(TypedDict):
     shares: list[ReportShareOut]
 
 
+class RetentionPolicy(TypedDict):
+    """Days a session's data is kept after the session ended (completed, expired or abandoned); null keeps it."""
+
+    recordings_days: NotRequired[int | None]
+    transcripts_days: NotRequired[int | None]
+    results_days: NotRequired[int | None]
+
+
+class ReviewList(TypedDict):
+    reviews: list[ReviewOut]
+    total: int
+    limit: int
+    offset: int
+    pagination: Pagination
+
+
+class ReviewOut(TypedDict):
+    id: str
+    session_id: str
+    reviewer: str
+    decision: Decision
+    note: str | None
+    created_at: str
+    score_at_review: float | None
+
+
+class ReviewRequest(TypedDict):
+    reviewer: str
+    decision: Decision
+    note: NotRequired[str | None]
+
+
+class ReviewState(TypedDict):
+    """The human review gate as it stands for a session (the organization's `human_review_required`)."""
+
+    required: bool
+    status: ReviewStatus
+    decision: str | None
+    decided_at: str | None
+
+
+class SelfIdentificationIn(TypedDict):
+    """Voluntary self-identification collected by an ATS; both fields optional (`decline` or absent: unknown)."""
+
+    sex: NotRequired[Sex | None]
+    race_ethnicity: NotRequired[RaceEthnicity | None]
+
+
+class SelfIdentificationOut(TypedDict):
+    session_id: str
+    recorded: bool
+    recorded_at: str
+
+
+class SessionConsent(TypedDict):
+    """The candidate's consent to the AI interview: when, to which AI notice version, in which language."""
+
+    at: str
+    notice_version: int | None
+    language: str | None
+
+
+class SessionDecidedData(TypedDict):
+    """`session.decided`: a person recorded a decision on a session (`POST /api/sessions/{id}/review`). Where the organization requires human review, this (not `session.scored`) is what should move a candidate on: the AI's score is advisory until a decision exists."""
+
+    id: str
+    response_id: int
+    candidate_id: str
+    interview_id: str
+    decision: str
+    reviewer: str
+    review_id: str
+    decided_at: str
+
+
 class SessionDetail(TypedDict):
     """A session as InterviewRelay shows it, with its Xobin `response_id`."""
 
@@ -797,8 +1006,10 @@ class SessionDetail(TypedDict):
     overall_score: float | None
     bucket: Bucket | None
     analysis_status: AnalysisStatus
+    review: NotRequired[ReviewState | None]
     transcript_url: str
     audio_url: str | None
+    consent: NotRequired[SessionConsent | None]
 
 
 class SessionList(TypedDict):
@@ -827,6 +1038,7 @@ class SessionListed(TypedDict):
     overall_score: float | None
     bucket: Bucket | None
     analysis_status: AnalysisStatus
+    review: NotRequired[ReviewState | None]
 
 
 class SessionResult(TypedDict):
@@ -851,6 +1063,8 @@ class SessionResult(TypedDict):
     assessment: AssessmentResult | None
     answers: list[AnswerResult]
     integrity: Integrity
+    review: NotRequired[ReviewState | None]
+    advisory: NotRequired[bool]
 
 
 class SessionScoredData(TypedDict):
@@ -864,6 +1078,7 @@ class SessionScoredData(TypedDict):
     overall_score: float
     bucket: str
     analysed_at: str
+    advisory: NotRequired[bool]
 
 
 class ShareView(TypedDict):
@@ -1051,6 +1266,13 @@ class XobinError(TypedDict):
 __all__ = [
     "AccessTokenOut",
     "AccessTokenRequest",
+    "AccommodationKind",
+    "AccommodationRequestList",
+    "AccommodationRequestOut",
+    "AccommodationRequestUpdate",
+    "AccommodationRequestedData",
+    "AccommodationSource",
+    "AccommodationStatus",
     "AnalysisFailedData",
     "AnalysisStatus",
     "AnswerResult",
@@ -1059,6 +1281,9 @@ __all__ = [
     "ApiKeyList",
     "ApiKeyOut",
     "AssessmentResult",
+    "AuditAction",
+    "AuditEntryList",
+    "AuditEntryOut",
     "BalanceAlert",
     "Bucket",
     "CampaignCreate",
@@ -1078,6 +1303,7 @@ __all__ = [
     "CreditSummary",
     "CreditTotals",
     "Criteria",
+    "Decision",
     "DeliveryAttempt",
     "DeliveryStatus",
     "ErasureOut",
@@ -1085,10 +1311,14 @@ __all__ = [
     "EvidenceStatus",
     "Expectations",
     "ExpectationsIn",
+    "ExplanationOut",
+    "ExplanationRequest",
     "ExportType",
     "GenerateInterviewRequest",
     "GenerationAccepted",
     "GenerationNotification",
+    "HiringSettingsOut",
+    "HiringSettingsUpdate",
     "HtmlExportOut",
     "Integrity",
     "InterviewConfiguration",
@@ -1130,16 +1360,28 @@ __all__ = [
     "Provenance",
     "Question",
     "QuestionIn",
+    "RaceEthnicity",
     "RecentTransaction",
     "RelayError",
     "ReportExportRequest",
     "ReportFeatures",
+    "ReportFormat",
     "ReportOption",
     "ReportShareOut",
     "ReportSharesOut",
+    "RetentionPolicy",
+    "ReviewList",
+    "ReviewOut",
+    "ReviewRequest",
+    "ReviewState",
+    "ReviewStatus",
     "Role",
+    "SelfIdentificationIn",
+    "SelfIdentificationOut",
     "Seniority",
     "Sentiment",
+    "SessionConsent",
+    "SessionDecidedData",
     "SessionDetail",
     "SessionList",
     "SessionListed",
@@ -1148,6 +1390,7 @@ __all__ = [
     "SessionSort",
     "SessionStatus",
     "Severity",
+    "Sex",
     "ShareStatus",
     "ShareView",
     "Skill",

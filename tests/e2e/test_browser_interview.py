@@ -107,7 +107,7 @@ def test_a_candidate_takes_a_whole_interview_in_chromium(browser, client, served
     page.goto(f"{base}/interview/{token}")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Your interview for")
     _shot(page, "01-invite-phone")
-    page.get_by_label("Your full name").fill("Sam Lee")
+    page.locator("#name").fill("Sam Lee")
     page.get_by_role("button", name="Start the interview").click()
     assert page.get_by_role("alert").inner_text().startswith("Please agree to take part")
     _shot(page, "02-consent-required-phone")
@@ -277,7 +277,7 @@ def test_a_candidate_answers_by_voice_and_the_answer_is_transcribed_and_scored(
     violations = _csp_violations(page)
 
     page.goto(f"{served['base_url']}/interview/{token}")
-    page.get_by_label("Your full name").fill("Vic Voice")
+    page.locator("#name").fill("Vic Voice")
     page.get_by_label(re.compile("I agree to take part")).check()
     page.get_by_role("button", name="Start the interview").click()
     page.wait_for_url(re.compile(r"/interview/session/"))

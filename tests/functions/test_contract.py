@@ -167,6 +167,25 @@ def sample_tenant(emulated):
     _sample_candidate(org.id, sample_event("erase_candidate")["pathParameters"]["id"])  # the one erase_candidate erases
     _sample_interview_session(org.id, script)  # the session the interview pages' sample tokens name
     _sample_webhooks(org.id)
+    _sample_accommodation_request(org.id, script.id)
+
+
+def _sample_accommodation_request(organization_id: str, interview_id: str) -> None:
+    """The request update_accommodation_request's sample changes."""
+    from panelist.compliance import accommodation_store
+    from panelist.models.accommodations import AccommodationKind, AccommodationRequest, AccommodationSource
+
+    request = AccommodationRequest(
+        id=sample_event("update_accommodation_request")["pathParameters"]["id"],
+        organization_id=organization_id,
+        kind=AccommodationKind.accommodation,
+        details="More time, please",
+        interview_id=interview_id,
+        source=AccommodationSource.invite,
+        requested_at=now(),
+        updated_at=now(),
+    )
+    accommodation_store.insert(request, link="sample", cap=5)
 
 
 def _sample_webhooks(organization_id: str) -> None:
@@ -289,6 +308,20 @@ def _sample_interview_session(organization_id: str, script: Interview) -> None:
                 Turn(timestamp=0, speaker="ai", text=script.questions[0].prompt, question_id=script.questions[0].id),
             ],
             started_at=now(),
+            updated_at=now(),
+        )
+    )
+    # the completed session record_self_identification's sample token names (its done page's voluntary form)
+    save_new_session(
+        Session(
+            id="990e8400-e29b-41d4-a716-446655440012",
+            number=0,
+            organization_id=organization_id,
+            interview_id=script.id,
+            candidate_id=candidate_id,
+            status=SessionStatus.completed,
+            started_at=now(),
+            completed_at=now(),
             updated_at=now(),
         )
     )

@@ -99,6 +99,7 @@ def test_the_seed_example_lists_a_campaigns_completed_sessions_in_the_seeds_shap
         "overall_score": None,
         "bucket": None,
         "analysis_status": "pending",
+        "review": {"required": False, "status": "not_required", "decision": None, "decided_at": None},
     }
     assert body["pagination"] == {"total": 3, "limit": 50, "offset": 0, "has_more": False}
 

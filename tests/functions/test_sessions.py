@@ -87,6 +87,9 @@ def test_details_have_the_seeds_shape_and_the_response_id(api, tenant_a):
         "analysis_status": "pending",
         "transcript_url": f"https://api.example.com/api/session/{session.id}/transcript",
         "audio_url": f"https://api.example.com/api/session/{session.id}/audio",
+        "consent": None,  # made without a start form: no consent kept (test_notice: a started one has it)
+        # no human review required by the organization, none recorded (test_reviews: pending, decided)
+        "review": {"required": False, "status": "not_required", "decision": None, "decided_at": None},
     }
 
 

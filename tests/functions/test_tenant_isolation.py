@@ -262,6 +262,83 @@ def _candidates_listed_by_b(api, a, b) -> tuple[str, list]:
     return candidate_id, listed
 
 
+def _review_as_b(api, a, b):
+    """B's member key recording a decision on A's completed session: A's session and its reviews stay as they were."""
+    from panelist.compliance.review_store import count_reviews
+    from panelist.sessions.store import get_session
+
+    session_id = _session_of(a)
+    reply = api(
+        "review_session",
+        path=f"/api/sessions/{session_id}/review",
+        path_params={"id": session_id},
+        body={"reviewer": "B", "decision": "reject"},
+        headers=b.as_member(),
+    )
+    assert get_session(a.id, session_id).decision is None, "B's review decided A's session"
+    assert count_reviews(a.id, session_id) == 0
+    return reply
+
+
+def _hiring_settings_seen_by_b(api, a, b) -> tuple[str, list]:
+    """A's hiring settings never show in B's, and B's admin PATCH never changes A's (test_hiring_settings)."""
+    from panelist.compliance.settings import hiring_settings
+
+    contact = f"a-{a.id[:8]}@example.com"
+    api("update_organization_settings", body={"alternative_contact": contact}, headers=a.as_admin())
+    patched = api(
+        "update_organization_settings",
+        body={"alternative_contact": "b@example.com", "human_review_required": True},
+        headers=b.as_admin(),
+    )
+    assert patched.status == 200, patched.body
+    after = hiring_settings(a.id)
+    assert (after.alternative_contact, after.human_review_required) == (contact, False), "B changed A's settings"
+    return contact, [patched.body, api("get_organization_settings", headers=b.as_member()).body]
+
+
+def _accommodation_of(tenant) -> str:
+    """An accommodation request of `tenant` (a new one on every call)."""
+    from panelist.compliance.accommodations import Asker, read_form, submit
+    from panelist.models.accommodations import AccommodationSource
+
+    asker = Asker(
+        organization_id=tenant.id,
+        interview_id=_interview_uuid_of(tenant),
+        source=AccommodationSource.take,
+        link=f"ISOLATION#{new_id()}",
+        candidate_id=None,
+        name="Iso Late",
+        email="iso@example.com",
+    )
+    form = read_form({"kind": "accommodation", "details": "A's words"}, name_required=False)
+    return submit(asker, form, language="en").id
+
+
+def _update_accommodation_as_b(api, a, b):
+    from panelist.compliance import accommodation_store
+
+    request_id = _accommodation_of(a)
+    before = accommodation_store.get(a.id, request_id)
+    reply = api(
+        "update_accommodation_request",
+        path=f"/api/accommodation-requests/{request_id}",
+        path_params={"id": request_id},
+        body={"status": "resolved", "resolution_note": "B's note"},
+        headers=b.as_admin(),
+    )
+    assert accommodation_store.get(a.id, request_id) == before, "B's update changed A's request"
+    return reply
+
+
+def _accommodations_listed_by_b(api, a, b) -> tuple[str, list]:
+    request_id = _accommodation_of(a)
+    listed = []
+    for query in ({}, {"status": "open"}, {"interview_id": _interview_uuid_of(a)}):
+        listed += api("list_accommodation_requests", query=query, headers=b.as_member()).body["requests"]
+    return request_id, listed
+
+
 # function -> (call as B on A's resource, expected status, what must not leak)
 ROWS = {
     "create_api_key": lambda api, a, b: api(
@@ -341,6 +418,13 @@ ROWS = {
     "list_report_shares": _list_shares_as_b,
     "revoke_report_share": _revoke_share_as_b,
     "erase_candidate": _erase_candidate_as_b,
+    "list_candidate_audit": lambda api, a, b: api(
+        "list_candidate_audit",
+        path=f"/api/candidates/{_candidate_of(a)}/audit",
+        path_params={"id": _candidate_of(a)},
+        query={},
+        headers=b.as_admin(),
+    ),
     "get_candidate": lambda api, a, b: _candidate_route_as_b(api, a, b, "get_candidate"),
     "update_candidate": lambda api, a, b: _candidate_route_as_b(
         api, a, b, "update_candidate", {"name": "B's name", "external_id": "b"}
@@ -354,6 +438,27 @@ ROWS = {
     ),
     "revoke_invite": lambda api, a, b: _invite_route_as_b(api, a, b, "revoke_invite"),
     "resend_invite": lambda api, a, b: _invite_route_as_b(api, a, b, "resend_invite", "/resend"),
+    "update_accommodation_request": _update_accommodation_as_b,
+    # B's admin key recording a self-identification for A's session (test_self_identification, test_impact_report)
+    "put_self_identification": lambda api, a, b: api(
+        "put_self_identification",
+        path=f"/api/sessions/{_session_of(a)}/self-identification",
+        path_params={"id": _session_of(a)},
+        body={"sex": "decline"},
+        headers=b.as_admin(),
+    ),
+    # B's impact report on A's interview: 404 as for an unknown interview (B's report never counts A's sessions)
+    "impact_report": lambda api, a, b: api(
+        "impact_report", query={"interview_id": _interview_uuid_of(a)}, headers=b.as_member()
+    ),
+    # Responsible hiring (test_reviews, test_explanations): B's key on A's session, 404 as for an unknown one.
+    "review_session": _review_as_b,
+    "list_session_reviews": lambda api, a, b: _as_b_on_session(
+        api, a, b, "list_session_reviews", "/api/sessions/{}/reviews"
+    ),
+    "create_explanation": lambda api, a, b: _as_b_on_session(
+        api, a, b, "create_explanation", "/api/sessions/{}/explanation"
+    ),
 }
 # B's download of A's report is a 404 too (the same function as share_report, another option).
 ROWS_BY_OPTION = {"share_report_download": lambda api, a, b: _share_report_as_b(api, a, b, "download")}
@@ -374,6 +479,8 @@ TOKEN_PAGES = {
     "attach_resume",
     "record_signals",
     "get_question_voice",  # test_question_voice: a forged token gets nothing
+    "record_self_identification",  # test_self_identification: a forged token records nothing (403)
+    "view_explanation",  # test_explanations: a forged, tampered, foreign-audience or expired token shows nothing
 }
 # JobMojito's interview pages: their token names its organization and is signed (test_candidate_pages:
 # forged, tampered, foreign, another type or another id: 403; the token route below signs nothing foreign).
@@ -385,9 +492,16 @@ TOKEN_PAGES |= {
     "result_for_recruiter",
     "position_results",
 }
+# A candidate's request for an alternative process or an accommodation: the invite page's takes the invite's
+# unguessable token (as open_invite), the take page's the same signed interview-for-profile token as
+# start_profile_interview (test_accommodations: a forged one is a 403 and stores nothing).
+TOKEN_PAGES |= {"request_accommodation", "request_take_accommodation"}
 PLATFORM_SCOPED = {"create_api_key", "list_api_keys", "revoke_api_key"}
 LISTS = {
     "list_candidates": _candidates_listed_by_b,
+    # The organization's own settings (no id in the path): B reads and changes only B's.
+    "get_organization_settings": _hiring_settings_seen_by_b,
+    "update_organization_settings": _hiring_settings_seen_by_b,
     "list_sessions": lambda api, a, b: (
         _session_of(a),
         api("list_sessions", query={}, headers=b.as_member()).body["sessions"],
@@ -404,6 +518,7 @@ LISTS = {
         create_project(a.id, ProjectCreate(name="A only")).id,
         api("list_projects", query={}, headers=b.as_member()).body["projects"],
     ),
+    "list_accommodation_requests": _accommodations_listed_by_b,
     "list_webhooks": lambda api, a, b: (
         _endpoint_of(a),
         api("list_webhooks", query={}, headers=b.as_member()).body["webhooks"],

@@ -399,6 +399,7 @@ def test_session_scored_is_published_once_per_analysis_write(queue, tenant_a):
         "overall_score": analysed.assessment.score,
         "bucket": analysis.ai.bucket_of(analysed.assessment.score).value,
         "analysed_at": data["analysed_at"],
+        "advisory": False,  # the organization requires no human review (test_reviews: true where it does)
     }
     assert isinstance(data["ai_interview_id"], int)
     assert data["analysed_at"].endswith("Z")

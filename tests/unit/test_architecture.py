@@ -29,7 +29,8 @@ MODULES = _modules()
 
 
 def _is_store(module: str) -> bool:
-    return module.endswith(".store") or module == CORE
+    """A domain's `store`, or a store of its own for one kind of item (`compliance.self_id_store`)."""
+    return module.endswith((".store", "_store")) or module == CORE
 
 
 def _imports(module: str, tree: ast.Module) -> set[str]:

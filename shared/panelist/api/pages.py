@@ -19,12 +19,17 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2.ext import _make_new_gettext, _make_new_ngettext
 
 from panelist.candidates.campaigns import open_invite
 from panelist.candidates.store import get_campaign
+from panelist.compliance.accommodations import invite_page_context
 from panelist.core.errors import PanelistError
 from panelist.interviews.store import get_interview
+from panelist.reports import i18n
+from panelist.sessions import page_language
 from panelist.sessions.flow import invite_context
+from panelist.sessions.page_language import Requested
 
 HTML = "text/html; charset=utf-8"
 CSP = "Content-Security-Policy"
@@ -70,6 +75,30 @@ def _templates() -> Environment:
     return environment
 
 
+@cache
+def language_context(code: str) -> dict[str, Any]:
+    """What a page needs to be in a language: `_`/`gettext`/`ngettext` of the pages' catalog (new style:
+    `_("Hello %(name)s", name=x)`, autoescaped), the `<html>` attributes, the language's date and number
+    formats, and the translation of an error's message and title. Passed in the render context, not
+    installed in the shared environment: concurrent requests in other languages never see each other's."""
+    found = i18n.language(code)
+    catalog = i18n.page_translations(found.code)
+    gettext = _make_new_gettext(catalog.gettext)
+    return {
+        "_": gettext,
+        "gettext": gettext,
+        "ngettext": _make_new_ngettext(catalog.ngettext),
+        "page_lang": found.code,
+        "page_dir": found.direction,
+        "problem_sentence": lambda message: page_language.problem_text(str(message), catalog.gettext),
+        "title_text": lambda title: page_language.title_text(str(title), catalog.gettext),
+        "format_datetime": lambda moment: i18n.format_datetime(moment, found.code),
+        "format_date": lambda moment: i18n.format_date(moment, found.code),
+        "format_number": lambda value, digits=0: i18n.format_number(value, found.code, digits=digits),
+        "format_minutes": lambda minutes: i18n.format_minutes(minutes, found.code),
+    }
+
+
 def _page(
     template: str,
     status: int,
@@ -77,10 +106,13 @@ def _page(
     context: Mapping[str, Any],
     connect: Iterable[str] = (),
     media: Iterable[str] = (),
+    language: str = "en",
 ) -> Response[str]:
-    """A template rendered with a fresh nonce, and the policy that lets only what carries it run or apply."""
+    """A template rendered with a fresh nonce, and the policy that lets only what carries it run or apply;
+    in `language` (a code of the 34; anything else reads in English)."""
     nonce = secrets.token_urlsafe(18)
-    body = _templates().get_template(template).render(**context, csp_nonce=nonce)
+    page = {"language_switch": [], **context, **language_context(i18n.language(language).code)}
+    body = _templates().get_template(template).render(**page, csp_nonce=nonce)
     source = f"'nonce-{nonce}'"
     connect = ["'self'", *connect] if connect else []
     policy = content_security_policy(scripts=[source], styles=[source], connect=connect, media=media)
@@ -88,11 +120,17 @@ def _page(
 
 
 def render(
-    template: str, status: int = 200, *, connect_to: Iterable[str] = (), media_from: Iterable[str] = (), **context: Any
+    template: str,
+    status: int = 200,
+    *,
+    connect_to: Iterable[str] = (),
+    media_from: Iterable[str] = (),
+    language: str = "en",
+    **context: Any,
 ) -> Response[str]:
     """A page; `connect_to`: origins besides its own that its script fetches from (where uploads go);
-    `media_from`: origins of the audio it plays."""
-    return _page(template, status, _HEADERS, context, connect_to, media_from)
+    `media_from`: origins of the audio it plays; `language`: the page's language."""
+    return _page(template, status, _HEADERS, context, connect_to, media_from, language)
 
 
 # Pages behind a link that is itself the credential (shared reports, report files): never indexed either.
@@ -104,10 +142,10 @@ _LINK_TITLES = {
 }
 
 
-def link_error(exc: PanelistError, *, title: str | None = None) -> Response[str]:
+def link_error(exc: PanelistError, *, title: str | None = None, language: str = "en") -> Response[str]:
     """A plain page for a shared report or report file link that cannot be opened, saying why."""
     context = {"title": title or _LINK_TITLES.get(exc.status, "Something went wrong"), "exc": exc}
-    return _page("link_error.html.j2", exc.status, _LINK_HEADERS, context)
+    return _page("link_error.html.j2", exc.status, _LINK_HEADERS, context, language=language)
 
 
 class _InlineCode(HTMLParser):
@@ -164,37 +202,50 @@ def link_document(document: str) -> Response[str]:
 _TITLES = {404: "This link does not work", 410: "This link has expired", 409: "This link has been used"}
 
 
-def error(exc: PanelistError) -> Response[str]:
+def error(exc: PanelistError, *, language: str = "en") -> Response[str]:
     """A plain page saying what happened, with the error's status."""
     title = getattr(exc, "page_title", None) or _TITLES.get(exc.status, "Something went wrong")
-    return render("error.html.j2", exc.status, title=title, exc=exc)
+    return render("error.html.j2", exc.status, title=title, exc=exc, language=language)
 
 
-def invite(token: str, *, problem: PanelistError | None = None, form: dict[str, Any] | None = None) -> Response[str]:
+def invite(
+    token: str,
+    *,
+    problem: PanelistError | None = None,
+    form: dict[str, Any] | None = None,
+    requested: Requested | None = None,
+) -> Response[str]:
     """The page an invite link opens: marks the invite opened and shows what the interview is.
 
     It holds the start form (consent, a name when the candidate is unknown), or a link back into a session
     in progress; after a refused start it shows the form again (`problem`, the fields sent) with its status.
     """
+    requested = requested or Requested()
     try:
         opened = open_invite(token)
         campaign = get_campaign(opened.organization_id, opened.campaign_id)
         interview = get_interview(opened.organization_id, campaign.script_id)
         start = invite_context(opened)
     except PanelistError as exc:
-        return error(exc)
+        return error(exc, language=page_language.without_interview(requested.lang, requested.accept_language))
+    allowed = getattr(interview, "candidate_languages", [])
+    chosen = page_language.choose(interview.language, allowed, (form or {}).get("lang") or requested.lang)
+    codes = page_language.offered(interview.language, allowed)
     return render(
         "invite.html.j2",
         problem.status if problem else 200,
+        language=chosen,
+        language_switch=page_language.switch(chosen, codes, f"/interview/{token}"),
         invite=opened,
         interview=interview,
         start_url=f"/interview/{token}/start",
+        **invite_page_context(opened, interview, language=chosen),
         problem=problem,
         form=form or {},
         **start,
     )
 
 
-def link_page(template: str, **context: Any) -> Response[str]:
+def link_page(template: str, *, language: str = "en", **context: Any) -> Response[str]:
     """A page opened through a link that is itself the credential (JobMojito's interview pages), never indexed."""
-    return _page(template, 200, _LINK_HEADERS, context)
+    return _page(template, 200, _LINK_HEADERS, context, language=language)

@@ -20,24 +20,37 @@ the candidate, one of its sessions or invites loses its body, so a message still
 dead-letter queue, which cannot be edited) is not sent (`webhooks.delivery.erase_about`). Reports then show "Erased
 candidate".
 
+The candidate's accommodation requests are blanked (`compliance.accommodations.erase_for_candidate`) and the
+self-identification of its sessions deleted (`compliance.self_id_store.erase_for_sessions`).
+
 The erasure is recorded in `ERASURE#<candidate id>`: when, by which key, and how much was erased, never
-the data itself. The profile and the record are written last, together: an erasure cut short is simply
-done again by the next request (every step can be repeated), and one that finished answers with its record.
+the data itself. The profile and the record are written last, together, with the audit entry
+`candidate.erased` (the candidate's earlier audit entries are kept: they hold ids and counts, never data): an
+erasure cut short is simply done again by the next request (every step can be repeated), and one that finished
+answers with its record.
+
+A session's data is erased in three parts (`Part`): recordings, transcripts and results. An erasure erases all
+three of every session; the retention policy (`compliance.retention`) erases one part of one session once its
+days have passed (`erase_session_parts`), through the same steps (`erased_session`, `erase_files`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from panelist.api.auth import Principal
 from panelist.candidates import store
 from panelist.candidates.store import ERASED, file_key, get_candidate
+from panelist.compliance import audit
 from panelist.core import aws
 from panelist.core.errors import NotFound
 from panelist.core.settings import get_settings
 from panelist.models.common import Entity, Output, Timestamp, now
+from panelist.models.compliance import AuditAction
 from panelist.models.sessions import Session
 from panelist.reports import store as reports_store
 from panelist.reports.pipeline import CACHE_PREFIX, forget
@@ -90,10 +103,9 @@ def erase_candidate(organization_id: str, candidate_id: str, principal: Principa
     erased = [sessions_store.set_fields_op(erased_session(session), _ERASED_FIELDS) for session in sessions]
     # 25 writes a transaction: session items carry their (erased) turns and answers, well under 4 MB together
     sessions_store.commit(erased + store.erased_invite_ops(organization_id, candidate.email, invite_ids), chunk=25)
-    files = _erase_objects(*_places(organization_id, candidate_id, candidate.files, sessions))
-    reports = sum(forget(organization_id, session.id) for session in sessions)  # after the texts went
-    _erase_objects(f"{CACHE_PREFIX}{organization_id}/{session.id}/" for session in sessions)  # the parts' versions
-    exports = _erase_exports(organization_id, sessions)
+    own = _candidate_places(organization_id, candidate_id, candidate.files)
+    gone = erase_files(organization_id, sessions, PARTS, also=own)  # after the texts went
+    _erase_records_of_others(organization_id, candidate_id, candidate.email, sessions)
     erased_at = candidate.erased_at or now()
     about = [
         delivery.subject("candidate", candidate_id),
@@ -107,11 +119,21 @@ def erase_candidate(organization_id: str, candidate_id: str, principal: Principa
         erased_at=erased_at,
         sessions=len(sessions),
         invites=len(invite_ids),
-        files_deleted=files + reports + exports,
-        reports_deleted=reports,
-        exports_deleted=exports,
+        files_deleted=gone.total,
+        reports_deleted=gone.reports,
+        exports_deleted=gone.exports,
         webhooks_erased=webhooks,
         requested_by={"kind": principal.kind, "key_id": principal.key_id, "role": principal.role},
+    )
+    # The audit entry is written with the record; the candidate's earlier entries are kept (ids and counts only).
+    logged = audit.entry(
+        organization_id,
+        candidate_id,
+        AuditAction.candidate_erased,
+        audit.actor_of(principal),
+        sessions=erasure.sessions,
+        invites=erasure.invites,
+        files_deleted=erasure.files_deleted,
     )
     store.record_erasure(
         organization_id,
@@ -119,8 +141,54 @@ def erase_candidate(organization_id: str, candidate_id: str, principal: Principa
         erasure.model_dump(mode="json"),
         email=candidate.email,
         external_id=candidate.external_id,
+        with_ops=[audit.entry_op(logged)],
     )
     return erasure
+
+
+def _erase_records_of_others(organization_id: str, candidate_id: str, email: str, sessions: list[Session]) -> None:
+    """The candidate's accommodation requests (blanked) and the self-identification of its sessions (deleted)."""
+    from panelist.compliance import accommodations, self_id_store  # only the erasure needs them
+
+    accommodations.erase_for_candidate(organization_id, candidate_id, email if email != ERASED else None)
+    self_id_store.erase_for_sessions(organization_id, [session.id for session in sessions])
+
+
+def erase_session_parts(
+    session: Session, parts: Iterable[Part], *, actor: str, **detail: Any
+) -> tuple[Session, Erased]:
+    """Erase `parts` of one session (the retention policy), through the steps of a candidate's erasure: the
+    session's fields first (the results with their scores, so it leaves the score lists; on its `updated_at`
+    as read: ConditionFailed when it changed meanwhile), then its objects, then, together, the mark of what was
+    erased (`retention_erased`) and the audit entry (`retention.erased`, with `detail`). Cut short, it is
+    simply done again. The session as it now is and how many objects went."""
+    parts = sorted(set(parts), key=PARTS.index)
+    erased = erased_session(session, parts, keep_scores=False)
+    stored_at = session.model_dump(mode="json", include={"updated_at"})["updated_at"]
+    write = sessions_store.set_fields_op(
+        erased,
+        erased_fields(parts),
+        condition="attribute_exists(PK) AND #stored_updated_at = :stored_updated_at",
+        names={"#stored_updated_at": "updated_at"},
+        stored_updated_at=stored_at,
+    )
+    sessions_store.commit([write, *sessions_store.score_ops(session, erased)])
+    gone = erase_files(session.organization_id, [session], parts)
+    marked = erased.model_copy(
+        update={"retention_erased": [p.value for p in PARTS if p in parts or p.value in session.retention_erased]}
+    )
+    logged = audit.entry(
+        session.organization_id,
+        session.candidate_id,
+        AuditAction.retention_erased,
+        actor,
+        session_id=session.id,
+        erased=[part.value for part in parts],
+        files_deleted=gone.total,
+        **detail,
+    )
+    sessions_store.commit([sessions_store.set_fields_op(marked, ("retention_erased",)), audit.entry_op(logged)])
+    return marked, gone
 
 
 def summary(erasure: Erasure) -> ErasureOut:
@@ -158,48 +226,64 @@ def _invite_ids(organization_id: str, email: str, sessions: list[Session]) -> li
 # ------------------------------------------------------------------ the table
 
 
-def erased_session(session: Session) -> Session:
-    """The session without anything the candidate said or anything written about them; its facts kept."""
-    answers = [
-        answer.model_copy(
-            update={
-                "text": "",
-                "audio_key": None,
-                "transcription": transcription.erased(answer.transcription),  # its words: what was said
-                "analysis": (
-                    answer.analysis.model_copy(update={"summary": "", "reasons": []}) if answer.analysis else None
-                ),
-            }
-        )
-        for answer in session.answers
-    ]
-    assessment = session.assessment
-    if assessment is not None:
-        assessment = assessment.model_copy(
-            update={"resume_analysis": "", "overall": "", "why_hire": [], "why_not_hire": []}
-        )
-    return session.model_copy(
-        update={
-            "participant_email": None,
-            "turns": [turn.model_copy(update={"text": ""}) for turn in session.turns],
-            "answers": answers,
-            "assessment": assessment,
-            "audio_key": None,
-            "recording_key": None,
-            "intro_video_key": None,
-        }
-    )
+class Part(StrEnum):
+    """What of a session the retention policy erases, each on its own schedule (an erasure erases all three)."""
+
+    recordings = "recordings"  # answer and session recordings, the intro video, uploads
+    transcripts = "transcripts"  # the questions asked, the answers, their transcriptions' words
+    results = "results"  # the analyses, the assessment, cached report parts, stored report exports
 
 
-_ERASED_FIELDS = (
-    "participant_email",
-    "turns",
-    "answers",
-    "assessment",
-    "audio_key",
-    "recording_key",
-    "intro_video_key",
-)
+PARTS = (Part.recordings, Part.transcripts, Part.results)
+
+_PART_FIELDS: dict[Part, tuple[str, ...]] = {
+    Part.recordings: ("answers", "audio_key", "recording_key", "intro_video_key"),
+    Part.transcripts: ("turns", "answers"),
+    Part.results: ("answers", "assessment"),
+}
+
+
+def erased_fields(parts: Iterable[Part]) -> tuple[str, ...]:
+    """The session fields that erasing `parts` writes."""
+    return tuple(dict.fromkeys(field for part in parts for field in _PART_FIELDS[part]))
+
+
+def erased_session(session: Session, parts: Iterable[Part] = PARTS, *, keep_scores: bool = True) -> Session:
+    """The session without `parts`: by default (an erasure) without anything the candidate said or anything
+    written about them, its facts kept (scores included, the address gone). `keep_scores=False` (retention)
+    drops the results whole: analyses and assessment, their scores with them."""
+    parts = set(parts)
+    answers = []
+    for answer in session.answers:
+        update: dict[str, Any] = {}
+        if Part.recordings in parts:
+            update["audio_key"] = None
+        if Part.transcripts in parts:
+            update |= {"text": "", "transcription": transcription.erased(answer.transcription)}  # what was said
+        if Part.results in parts:
+            analysis = answer.analysis
+            if analysis is not None:
+                analysis = analysis.model_copy(update={"summary": "", "reasons": []}) if keep_scores else None
+            update["analysis"] = analysis
+        answers.append(answer.model_copy(update=update))
+    update = {"answers": answers}
+    if Part.recordings in parts:
+        update |= {"audio_key": None, "recording_key": None, "intro_video_key": None}
+    if Part.transcripts in parts:
+        update["turns"] = [turn.model_copy(update={"text": ""}) for turn in session.turns]
+    if Part.results in parts:
+        assessment = session.assessment
+        if assessment is not None and keep_scores:
+            assessment = assessment.model_copy(
+                update={"resume_analysis": "", "overall": "", "why_hire": [], "why_not_hire": []}
+            )
+        update["assessment"] = assessment if keep_scores else None
+    if parts == set(PARTS) and keep_scores:
+        update["participant_email"] = None  # the whole candidate goes
+    return session.model_copy(update=update)
+
+
+_ERASED_FIELDS = ("participant_email", *erased_fields(PARTS))
 
 
 # ------------------------------------------------------------------ the bucket
@@ -207,25 +291,67 @@ _ERASED_FIELDS = (
 # and every delete marker, is deleted. So objects are found and deleted by their versions, never by key alone.
 
 
-def _places(
-    organization_id: str, candidate_id: str, files: Iterable[Any], sessions: list[Session]
-) -> tuple[list[str], set[str]]:
-    """Where the candidate's objects are: its folder, its sessions' folders and exports, and the keys named in items.
+def _candidate_places(organization_id: str, candidate_id: str, files: Iterable[Any]) -> Places:
+    """The candidate's own folder and the files named on its profile."""
+    return Places([file_key(organization_id, candidate_id, "")], {file.key for file in files})
+
+
+def session_places(organization_id: str, session: Session, parts: Iterable[Part]) -> Places:
+    """Where a session's objects of `parts` are: the folders they are written under and the keys named in it."""
+    parts = set(parts)
+    places = Places([], set())
+    if Part.recordings in parts:
+        places.named |= {key for key in (session.audio_key, session.recording_key, session.intro_video_key) if key}
+        places.named |= {answer.audio_key for answer in session.answers if answer.audio_key}
+        places.prefixes.append(f"orgs/{organization_id}/sessions/{session.id}/")
+        places.prefixes.append(upload_prefix(organization_id, session.id))
+    if Part.transcripts in parts:
+        places.prefixes.append(transcription.transcripts_prefix(organization_id, session.id))
+    if Part.results in parts:
+        places.prefixes.append(f"exports/sessions/{organization_id}/{session.id}/")  # reports.exports.export_key
+    return places
+
+
+@dataclass
+class Places:
+    prefixes: list[str]
+    named: set[str]
+
+
+@dataclass(frozen=True)
+class Erased:
+    """How many objects an erasure deleted: files (recordings, uploads, transcripts), cached report parts, exports."""
+
+    files: int = 0
+    reports: int = 0
+    exports: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.files + self.reports + self.exports
+
+
+def erase_files(
+    organization_id: str, sessions: list[Session], parts: Iterable[Part], *, also: Places | None = None
+) -> Erased:
+    """Delete every version of the sessions' objects of `parts` (and of `also`); the one path of an erasure and of
+    the retention policy. Results go with their cached report parts and every stored export holding the session.
 
     A key named in an item is erased only inside the organization's folder.
     """
-    named = {file.key for file in files}
-    prefixes = [file_key(organization_id, candidate_id, "")]
+    parts = set(parts)
+    places = also or Places([], set())
     for session in sessions:
-        named |= {key for key in (session.audio_key, session.recording_key, session.intro_video_key) if key}
-        named |= {answer.audio_key for answer in session.answers if answer.audio_key}
-        prefixes.append(f"orgs/{organization_id}/sessions/{session.id}/")
-        prefixes.append(f"exports/sessions/{organization_id}/{session.id}/")  # reports.exports.export_key
-        prefixes.append(upload_prefix(organization_id, session.id))
-        prefixes.append(transcription.transcripts_prefix(organization_id, session.id))
+        found = session_places(organization_id, session, parts)
+        places = Places([*places.prefixes, *found.prefixes], places.named | found.named)
     own = f"orgs/{organization_id}/"
-    outside = {key for key in named if key.startswith(own) and ".." not in key}
-    return prefixes, {key for key in outside if not key.startswith(tuple(prefixes))}
+    named = {key for key in places.named if key.startswith(own) and ".." not in key}
+    files = _erase_objects(places.prefixes, {key for key in named if not key.startswith(tuple(places.prefixes))})
+    if Part.results not in parts:
+        return Erased(files=files)
+    reports = sum(forget(organization_id, session.id) for session in sessions)
+    _erase_objects(f"{CACHE_PREFIX}{organization_id}/{session.id}/" for session in sessions)  # the parts' versions
+    return Erased(files=files, reports=reports, exports=_erase_exports(organization_id, sessions))
 
 
 def _export_folders(organization_id: str) -> tuple[str, ...]:

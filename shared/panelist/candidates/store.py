@@ -231,8 +231,10 @@ def record_erasure(
     *,
     email: str | None = None,
     external_id: str | None = None,
+    with_ops: list[Item] | None = None,
 ) -> None:
-    """Overwrite the profile's personal data and record the erasure (`erasure`: the record, as JSON).
+    """Overwrite the profile's personal data and record the erasure (`erasure`: the record, as JSON), in one
+    transaction with `with_ops` (its audit entry).
 
     With the profile's `email` and `external_id` as read, its address's index entry goes and its external
     id is released (the profile keeps neither); the profile must still have that external id.
@@ -263,7 +265,7 @@ def record_erasure(
         ops.append(delete_op(*_email_index_key(organization_id, email, candidate_id)))
     if external_id:
         ops.append(delete_op(_external_pk(organization_id, external_id), EXTERNAL_SK))
-    table().transact(*ops)
+    table().transact(*ops, *(with_ops or []))
 
 
 # ------------------------------------------------------------------ campaigns

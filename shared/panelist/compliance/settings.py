@@ -10,7 +10,7 @@ from __future__ import annotations
 from panelist.api.auth import Principal
 from panelist.compliance import store
 from panelist.compliance.audit import actor_of
-from panelist.core.errors import Conflict
+from panelist.core.errors import BadRequest, Conflict
 from panelist.core.storage import ConditionFailed
 from panelist.models.common import now
 from panelist.models.compliance import HiringSettings, HiringSettingsOut, HiringSettingsUpdate
@@ -23,7 +23,7 @@ def hiring_settings(organization_id: str) -> HiringSettings:
 
 
 def settings_out(settings: HiringSettings) -> HiringSettingsOut:
-    return HiringSettingsOut.model_validate(settings.model_dump())
+    return HiringSettingsOut.model_validate(settings.model_dump(include=set(HiringSettingsOut.model_fields)))
 
 
 def update_hiring_settings(principal: Principal, change: HiringSettingsUpdate) -> HiringSettings:
@@ -31,7 +31,14 @@ def update_hiring_settings(principal: Principal, change: HiringSettingsUpdate) -
     stored = store.find_settings(principal.organization_id)
     current = stored or HiringSettings(organization_id=principal.organization_id)
     given = change.model_dump(exclude_unset=True)
-    updated = current.model_copy(update=given)
+    if given.get("human_review_required", False) is None:
+        raise BadRequest(
+            "human_review_required cannot be null", field="human_review_required", expected="true or false"
+        )
+    for field in ("notice_text", "retention"):  # null: back to the default (no words of its own, keep all)
+        if field in given and given[field] is None:
+            given[field] = {}
+    updated = HiringSettings.model_validate({**current.model_dump(), **given})  # nested fields validated too
     if any(getattr(updated, f) != getattr(current, f) for f in NOTICE_FIELDS):
         updated.notice_version = current.notice_version + 1
     updated.revision = current.revision + 1

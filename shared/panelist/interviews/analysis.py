@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from panelist.candidates.store import get_candidate
+from panelist.compliance.settings import hiring_settings
 from panelist.core import aws
 from panelist.core.errors import Conflict, NotFound, PanelistError
 from panelist.core.observability import logger
@@ -240,6 +241,8 @@ def analyse_session(organization_id: str, session_id: str) -> Session:
         session = get_session(organization_id, session_id)
         if session.status is SessionStatus.in_progress:
             raise Conflict("the session is still in progress", field="status")
+        if {"results", "transcripts"} & set(session.retention_erased):
+            return session  # the retention policy erased it: a late message never brings the results back
         interview = interview_for(session)
         analysed = _analysed(session, interview, resume_text(session))
         if (analysed.answers, analysed.turns, analysed.assessment) == (
@@ -280,6 +283,7 @@ def _publish_scored(session: Session, interview: Interview) -> None:
         overall_score=score,
         bucket=ai.bucket_of(score).value,
         analysed_at=session.updated_at,
+        advisory=session.decision is None and hiring_settings(session.organization_id).human_review_required,
     )
     key = f"session.scored:{session.id}:{session.updated_at.isoformat()}"
     endpoints.publish(session.organization_id, "session.scored", data.model_dump(mode="json"), idempotency_key=key)

@@ -140,6 +140,7 @@ def create_interview(organization_id: str, request: InterviewCreate) -> Intervie
         proctoring=Proctoring(**request.proctoring.model_dump()),
         status=request.status,
         language=request.language,
+        candidate_languages=request.candidate_languages,
         project_id=request.project_id,
         created_at=created,
         updated_at=created,
@@ -161,6 +162,8 @@ def _changes(current: Interview, request: InterviewUpdate) -> dict[str, Any]:
     for name in ("name", "role", "description", "seniority", "duration_minutes", "language"):
         if name in given:
             changes[name] = getattr(request, name)
+    if "candidate_languages" in given:  # not content: no new version
+        changes["candidate_languages"] = request.candidate_languages or []
     if "proctoring" in given and request.proctoring is not None:
         changes["proctoring"] = Proctoring(**request.proctoring.model_dump())
     skills = current.skills

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from panelist.models.common import Entity, Input, Output, Timestamp
 
@@ -16,6 +18,8 @@ MAX_RETENTION_DAYS = 3650
 
 class RetentionPolicy(BaseModel):
     """Days a session's data is kept after the session ended (completed, expired or abandoned); null keeps it."""
+
+    model_config = ConfigDict(extra="forbid")  # a mistyped policy field is refused, never silently "keep forever"
 
     recordings_days: int | None = Field(
         default=None, ge=1, le=MAX_RETENTION_DAYS, description="Answer and session recordings, uploads"
@@ -56,6 +60,28 @@ def _languages(value: dict[str, str] | None) -> dict[str, str] | None:
     return {code: text.strip() for code, text in value.items() if text.strip()}
 
 
+_EMAIL = re.compile(
+    r"^(?!\.)(?!.*\.\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}(?<!\.)@"
+    r"(?=.{4,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+
+
+def _contact(value: str | None) -> str | None:
+    """An email address or an https URL with a host (what a candidate can write to or open), else ValueError."""
+    if value is None:
+        return None
+    if _EMAIL.match(value):
+        return value
+    try:
+        url = urlsplit(value)
+        usable = url.scheme.lower() == "https" and bool(url.hostname) and "@" not in url.netloc
+    except ValueError:
+        usable = False
+    if not usable or any(c.isspace() for c in value):
+        raise ValueError("must be an email address or an https URL")
+    return value
+
+
 class HiringSettingsUpdate(Input):
     """A change to the hiring settings: only the fields given change (`alternative_contact: null` removes it)."""
 
@@ -66,7 +92,8 @@ class HiringSettingsUpdate(Input):
     notice_text: dict[str, str] | None = Field(
         default=None,
         description='The organization\'s own words added to the AI notice, per language code (e.g. {"en": ..., '
-        '"de": ...}); the candidate sees their interview\'s language, else English. Replaces the whole map.',
+        '"de": ...}); the candidate sees their interview\'s language, else English. Replaces the whole map; '
+        "null removes them.",
     )
     alternative_contact: str | None = Field(
         default=None,
@@ -74,12 +101,19 @@ class HiringSettingsUpdate(Input):
         description="Where a candidate asks for an alternative process or an accommodation besides the form "
         "(an email address or an https URL)",
     )
-    retention: RetentionPolicy | None = Field(default=None, description="Replaces the whole retention policy")
+    retention: RetentionPolicy | None = Field(
+        default=None, description="Replaces the whole retention policy; null keeps everything (no policy)"
+    )
 
     @field_validator("notice_text")
     @classmethod
     def _known_languages(cls, value: dict[str, str] | None) -> dict[str, str] | None:
         return _languages(value)
+
+    @field_validator("alternative_contact")
+    @classmethod
+    def _email_or_https(cls, value: str | None) -> str | None:
+        return _contact(value)
 
 
 class HiringSettingsOut(Output):

@@ -48,6 +48,12 @@ class Proctoring(BaseModel):
     fullscreen_required: bool = False
 
 
+CANDIDATE_LANGUAGES = (
+    "Other languages (codes of the 34 report languages: de, ar, ja, br…) a candidate may switch the interview's "
+    "pages to; the interview's own language comes first. [] (default): no language switch"
+)
+
+
 class InterviewStatus(StrEnum):
     draft = "draft"
     published = "published"
@@ -68,6 +74,7 @@ class Interview(Entity):
     proctoring: Proctoring = Proctoring()
     status: InterviewStatus = InterviewStatus.published
     language: str = "en"
+    candidate_languages: list[str] = Field(default_factory=list, description=CANDIDATE_LANGUAGES)
     task_execution_id: str | None = None
     project_id: str | None = Field(default=None, description="The project it belongs to (set when created by hand)")
     version: int = Field(default=1, description="Grows when the content of a published or used interview changes")
@@ -262,6 +269,22 @@ class _Content(Input):
         return questions
 
 
+def _page_languages(codes: list[str] | None) -> list[str] | None:
+    """Language codes of the candidate pages (the 34 report languages), each once, as their codes."""
+    if codes is None:
+        return None
+    from panelist.reports.i18n import known_language
+
+    found: list[str] = []
+    for code in codes:
+        language = known_language(code)
+        if language is None:
+            raise ValueError(f"{code!r} is not one of the candidate page languages (e.g. en, de, ar, ja, br)")
+        if language.code not in found:
+            found.append(language.code)
+    return found
+
+
 class InterviewCreate(_Content):
     name: str | None = Field(default=None, min_length=1, max_length=200, description='Default: "<role> - AI interview"')
     role: str = Field(min_length=1, max_length=200)
@@ -271,7 +294,9 @@ class InterviewCreate(_Content):
     questions: list[QuestionIn] = Field(min_length=1, max_length=50)
     duration_minutes: int = Field(ge=1, le=240)
     language: str = Field(default="en", pattern=LANGUAGE_PATTERN, max_length=35)
+    candidate_languages: list[str] = Field(default_factory=list, max_length=34, description=CANDIDATE_LANGUAGES)
     proctoring: ProctoringIn = ProctoringIn()
+    _candidate_languages = field_validator("candidate_languages")(lambda v: _page_languages(v))
     project_id: str | None = Field(default=None, min_length=1, max_length=100, description="UUID of a project")
     status: InterviewStatus = Field(default=InterviewStatus.draft, description="draft (default) or published")
 
@@ -287,8 +312,11 @@ class InterviewUpdate(_Content):
     questions: list[QuestionIn] | None = Field(default=None, min_length=1, max_length=50)
     duration_minutes: int | None = Field(default=None, ge=1, le=240)
     language: str | None = Field(default=None, pattern=LANGUAGE_PATTERN, max_length=35)
+    candidate_languages: list[str] | None = Field(default=None, max_length=34, description=CANDIDATE_LANGUAGES)
     proctoring: ProctoringIn | None = None
     status: InterviewStatus | None = None
+
+    _candidate_languages = field_validator("candidate_languages")(lambda v: _page_languages(v))
 
     @model_validator(mode="after")
     def _something(self) -> InterviewUpdate:
@@ -342,6 +370,7 @@ class InterviewOut(Output):
     version: int
     project_id: str | None
     language: str
+    candidate_languages: list[str]
     duration_minutes: int
     skills: list[Skill]
     questions: list[Question]
@@ -363,6 +392,7 @@ class InterviewOut(Output):
             version=interview.version,
             project_id=interview.project_id,
             language=interview.language,
+            candidate_languages=interview.candidate_languages,
             duration_minutes=interview.duration_minutes,
             skills=interview.skills,
             questions=interview.questions,

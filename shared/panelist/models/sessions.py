@@ -157,6 +157,7 @@ class AnalysisStatus(StrEnum):
     pending = "pending"
     completed = "completed"
     failed = "failed"
+    erased = "erased"  # the organization's retention policy erased the results
 
 
 class Integrity(BaseModel):
@@ -214,10 +215,39 @@ class Session(Entity):
 
     @property
     def analysis_status(self) -> AnalysisStatus:
-        """completed once an assessment is written, failed while the last analysis failed, else pending."""
+        """completed once an assessment is written, failed while the last analysis failed, erased once the
+        retention policy erased the results, else pending."""
+        if "results" in self.retention_erased:
+            return AnalysisStatus.erased
         if self.assessment is not None:
             return AnalysisStatus.completed
         return AnalysisStatus.failed if self.analysis_error else AnalysisStatus.pending
+
+
+class ReviewStatus(StrEnum):
+    not_required = "not_required"
+    pending = "pending"
+    decided = "decided"
+
+
+class ReviewState(BaseModel):
+    """The human review gate as it stands for a session (the organization's `human_review_required`)."""
+
+    required: bool = Field(description="Whether the organization requires a person's decision on AI results")
+    status: ReviewStatus = Field(
+        description="decided once a person recorded a decision; else pending where review is required, "
+        "else not_required"
+    )
+    decision: str | None = Field(description="The latest decision: advance, reject or hold")
+    decided_at: Timestamp | None
+
+    @classmethod
+    def of(cls, session: Session, *, required: bool) -> ReviewState:
+        if session.decision is not None:
+            status = ReviewStatus.decided
+        else:
+            status = ReviewStatus.pending if required else ReviewStatus.not_required
+        return cls(required=required, status=status, decision=session.decision, decided_at=session.decided_at)
 
 
 class SessionSummary(BaseModel):
@@ -253,6 +283,17 @@ class SessionListed(SessionSummary):
     overall_score: float | None = Field(description="0-100, the recruiter assessment's score; None until analysed")
     bucket: Bucket | None = Field(description="strong, moderate or weak (the overall score); None until analysed")
     analysis_status: AnalysisStatus
+    review: ReviewState | None = Field(
+        default=None, description="The human review gate: required, pending or decided, and the latest decision"
+    )
+
+
+class SessionConsent(BaseModel):
+    """The candidate's consent to the AI interview: when, to which AI notice version, in which language."""
+
+    at: Timestamp
+    notice_version: int | None = Field(description="The organization's AI notice version the page showed")
+    language: str | None = Field(description="The language the notice was shown in")
 
 
 class SessionDetail(SessionListed):
@@ -260,6 +301,9 @@ class SessionDetail(SessionListed):
 
     transcript_url: str
     audio_url: str | None
+    consent: SessionConsent | None = Field(
+        default=None, description="The candidate's consent (null for a session started before consents were kept)"
+    )
 
 
 class Criteria(BaseModel):
@@ -325,6 +369,14 @@ class SessionResult(BaseModel):
     assessment: AssessmentResult | None
     answers: list[AnswerResult]
     integrity: Integrity
+    review: ReviewState | None = Field(
+        default=None, description="The human review gate: required, pending or decided, and the latest decision"
+    )
+    advisory: bool = Field(
+        default=False,
+        description="true while the organization requires human review and no person has decided: the AI's "
+        "scores are advice, not a decision",
+    )
 
 
 class TranscriptTurn(BaseModel):

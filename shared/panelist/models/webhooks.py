@@ -179,6 +179,11 @@ class SessionScoredData(BaseModel):
     overall_score: float = Field(ge=0, le=100)
     bucket: str = Field(description="strong, moderate or weak")
     analysed_at: Timestamp
+    advisory: bool = Field(
+        default=False,
+        description="true where the organization requires human review and no person has decided yet: the score "
+        "is advice; wait for `session.decided`",
+    )
 
 
 class AnalysisFailedData(BaseModel):

@@ -128,26 +128,54 @@ def _language(tag: str) -> Language:
     return ENGLISH
 
 
-def catalog_path(code: str) -> Traversable:
+REPORTS = "messages"  # the report labels' catalogs: locales/<code>.po
+PAGES = "pages"  # the candidate pages' catalogs: locales/pages/<code>.po (one file per language and translator)
+
+
+def catalog_path(code: str, domain: str = REPORTS) -> Traversable:
     """The PO catalog of a (non-English) language code, inside the package (shipped in the layer)."""
-    return resources.files(__package__ or "panelist.reports").joinpath("locales", f"{code}.po")
+    folder = resources.files(__package__ or "panelist.reports").joinpath("locales")
+    return (folder if domain == REPORTS else folder.joinpath(domain)).joinpath(f"{code}.po")
 
 
 @cache
-def _translations(code: str) -> NullTranslations:
+def _translations(code: str, domain: str = REPORTS) -> NullTranslations:
     if code == ENGLISH.code:
         return NullTranslations()
-    with catalog_path(code).open("rb") as source:
+    path = catalog_path(code, domain)
+    if not path.is_file():  # a language whose translator has not started yet: English
+        return NullTranslations()
+    with path.open("rb") as source:
         catalog = read_po(source, locale=LANGUAGES[code].locale)
     compiled = BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)
-    return Translations(compiled, domain="messages")
+    return Translations(compiled, domain=domain)
 
 
-def translations(code: str) -> NullTranslations:
-    """The report labels' catalog for `code` (gettext / ngettext); English is the msgids themselves."""
-    return _translations(language(code).code)
+def translations(code: str, domain: str = REPORTS) -> NullTranslations:
+    """The catalog of `domain` (REPORTS or PAGES) for `code` (gettext / ngettext); English is the msgids themselves.
+
+    A msgid a catalog does not translate (yet) reads in English.
+    """
+    return _translations(language(code).code, domain)
+
+
+def page_translations(code: str) -> NullTranslations:
+    """The candidate pages' catalog (notice, consent, the session page, errors, the interviewer's fixed lines)."""
+    return translations(code, PAGES)
+
+
+def known_language(code: object) -> Language | None:
+    """The language a tag names exactly (a code, an alias, a regional variant of one), else None: unlike
+    `language`, an unknown tag is not English."""
+    if not isinstance(code, str) or not code.strip() or len(code) > 35:
+        return None
+    tag = code.strip().lower().replace("_", "-")
+    found = _language(tag)
+    if found is ENGLISH and tag.split("-")[0] not in ("en", "english"):
+        return None
+    return found
 
 
 @cache
@@ -210,6 +238,11 @@ def format_duration(seconds: float, code: str) -> str:
     if rest or not minutes:
         parts.append(babel_units.format_unit(rest, "duration-second", length="short", locale=locale))
     return " ".join(parts)
+
+
+def format_minutes(minutes: int, code: str) -> str:
+    """A number of minutes with the language's long unit and plural, e.g. `5 minutes` / `5 Minuten` / `5 دقائق`."""
+    return babel_units.format_unit(max(int(minutes), 0), "duration-minute", length="long", locale=_locale(code))
 
 
 def language_name(code: str, in_language: str) -> str:

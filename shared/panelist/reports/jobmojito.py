@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from panelist.compliance import audit
 from panelist.core import aws
 from panelist.core.errors import Unprocessable
 from panelist.core.settings import get_settings
 from panelist.models.common import new_id, now
+from panelist.models.compliance import AuditAction
 from panelist.models.exports import HtmlExportOut, JsonExportOut, PdfExportOut, ReportExportRequest
 from panelist.models.reports import ExportType
 from panelist.reports import store
@@ -19,7 +21,7 @@ from panelist.reports.pipeline import (
     parts_for,
     report_pdf,
 )
-from panelist.reports.result import combined_html, json_result, overview_table_html, result_document
+from panelist.reports.result import ResultSource, combined_html, json_result, overview_table_html, result_document
 
 LINK_LIFETIME = timedelta(hours=1)
 EXPIRING_FOLDER_DAYS = 7  # the bucket's lifecycle empties exports/ after this long (template.yaml)
@@ -46,12 +48,33 @@ def requested_ids(request: ReportExportRequest) -> tuple[list[str], str]:
 
 
 def export_report(
-    organization_id: str, request: ReportExportRequest, *, base_url: str
+    organization_id: str, request: ReportExportRequest, *, base_url: str, actor: str | None = None
 ) -> PdfExportOut | HtmlExportOut | JsonExportOut:
+    """The export; with `actor`, audited once it is made: a `report.exported` entry for each result in it."""
     ids, field = requested_ids(request)
+    sources = load_results(organization_id, ids, field)
+    out = _export(organization_id, request, sources, base_url=base_url)
+    if actor is not None:
+        kind = request.export_type.value
+        for source in sources:
+            session = source.session
+            audit.record(
+                organization_id,
+                session.candidate_id,
+                AuditAction.report_exported,
+                actor,
+                session_id=session.id,
+                format=kind,
+                results=len(sources),
+            )
+    return out
+
+
+def _export(
+    organization_id: str, request: ReportExportRequest, sources: list[ResultSource], *, base_url: str
+) -> PdfExportOut | HtmlExportOut | JsonExportOut:
     features = request.export_features_result
     language = features.mojito_language_code
-    sources = load_results(organization_id, ids, field)
     charge = charge_translations(organization_id, sources, language)  # before any work is done
     if request.export_type is ExportType.pdf:
         pdf = report_pdf(organization_id, sources, features, base_url=base_url, charge=charge)

@@ -343,10 +343,18 @@ def result_download(
     return deliver(organization_id, session_id, f"report-{source.session.number}.pdf", pdf, "application/pdf")
 
 
-def response_download(organization_id: str, response_id: int, *, base_url: str) -> Download:
-    """Xobin's `download` option: the report PDF of the response numbered `response_id`."""
+def response_download(organization_id: str, response_id: int, *, base_url: str, actor: str | None = None) -> Download:
+    """Xobin's `download` option: the report PDF of the response numbered `response_id` (with `actor`, audited as
+    `report.exported`)."""
+    from panelist.compliance import audit  # the audit log, only where a download is audited
+    from panelist.models.compliance import AuditAction
+
     session = get_session_by_number(organization_id, response_id)
-    return result_download(organization_id, session.id, base_url=base_url)
+    download = result_download(organization_id, session.id, base_url=base_url)
+    if actor is not None:
+        action = AuditAction.report_exported
+        audit.record(organization_id, session.candidate_id, action, actor, session_id=session.id, format="pdf")
+    return download
 
 
 def warm(organization_id: str, session_id: str, *, base_url: str) -> bool:

@@ -21,12 +21,14 @@ from aws_lambda_powertools.event_handler import Response
 from markupsafe import Markup
 
 from panelist.api import pages
+from panelist.compliance import audit
 from panelist.core import times
 from panelist.core.errors import Forbidden, Gone, NotFound, PanelistError
 from panelist.core.observability import logger
 from panelist.core.signing import key_ring, link_claims, sign
 from panelist.interviews.store import interview_for
 from panelist.models.common import new_id, now
+from panelist.models.compliance import AuditAction
 from panelist.models.reports import ReportShare, ReportShareOut, ReportSharesOut, ShareOut, ShareStatus, ShareView
 from panelist.reports import store
 from panelist.sessions.store import get_session, get_session_by_number
@@ -67,8 +69,11 @@ def share_out(share: ReportShare) -> ReportShareOut:
 # ------------------------------------------------------------------ the API key routes
 
 
-def create_share(organization_id: str, response_id: int, hours: int | float, *, base_url: str) -> ShareOut:
-    """A new link to the report of `response_id`, valid `hours`; NotFound for another organization's response."""
+def create_share(
+    organization_id: str, response_id: int, hours: int | float, *, base_url: str, actor: str | None = None
+) -> ShareOut:
+    """A new link to the report of `response_id`, valid `hours`; NotFound for another organization's response.
+    With `actor`, the share is audited (`report.shared`)."""
     session = get_session_by_number(organization_id, response_id)
     interview = interview_for(session)
     share_id = new_id()
@@ -90,6 +95,16 @@ def create_share(organization_id: str, response_id: int, hours: int | float, *, 
             ip_salt=secrets.token_hex(16),
         )
     )
+    if actor is not None:
+        audit.record(
+            organization_id,
+            session.candidate_id,
+            AuditAction.report_shared,
+            actor,
+            session_id=session.id,
+            share_id=share_id,
+            expiration_hours=hours,
+        )
     return ShareOut(
         signed_url=f"{base_url.rstrip('/')}{SHARED_PATH}{token}",
         expires_at=times.naive_micros(expires),
@@ -203,5 +218,12 @@ def shared_page(token: str, *, ip: str, user_agent: str, base_url: str) -> Respo
         title = "This link has been revoked" if isinstance(exc, ShareRevoked) else None
         return pages.link_error(exc, title=title)
     record_view(share, ip=ip, user_agent=user_agent)
+    audit.record(
+        share.organization_id,
+        session.candidate_id,
+        AuditAction.shared_report_viewed,
+        f"link:{share.share_id}",
+        session_id=session.id,
+    )
     notice = _BANNER_HTML.format(banner_text(share.expires_at, session.language))
     return pages.link_document(insert_at_body_start(document, notice))

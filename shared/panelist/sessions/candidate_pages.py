@@ -30,6 +30,8 @@ from panelist.accounts.organizations import get_organization
 from panelist.api import pages
 from panelist.api.auth import Principal
 from panelist.candidates.store import get_candidate
+from panelist.compliance import accommodations, audit
+from panelist.compliance.notice import NoticeChanged, current_notice
 from panelist.core import times
 from panelist.core.errors import BadRequest, Forbidden, NotFound, PanelistError, Unprocessable
 from panelist.core.signing import link_claims, sign
@@ -37,9 +39,13 @@ from panelist.interviews.store import get_interview
 from panelist.models.candidate_pages import JobInterviewTokenRequest, PageType
 from panelist.models.candidates import Candidate
 from panelist.models.common import now
+from panelist.models.compliance import AuditAction
 from panelist.models.interviews import Interview
 from panelist.models.sessions import Session, SessionStatus
+from panelist.reports.i18n import format_date, language
+from panelist.sessions import page_language
 from panelist.sessions.flow import session_path, session_token, start_session
+from panelist.sessions.page_language import N_
 from panelist.sessions.pages import see_other
 from panelist.sessions.store import get_session, get_sessions, indexed_session_ids
 
@@ -239,10 +245,12 @@ def _day(moment: datetime | None) -> str:
 
 
 STATUS_LABELS = {
-    SessionStatus.in_progress: "In progress",
-    SessionStatus.completed: "Completed",
-    SessionStatus.abandoned: "Not finished",
+    SessionStatus.in_progress: N_("In progress"),
+    SessionStatus.completed: N_("Completed"),
+    SessionStatus.abandoned: N_("Not finished"),
 }
+# The menu's labels, translated where the page shows them.
+_NAV_LABELS = (N_("Interview"), N_("Your results"), N_("Result"), N_("All your results"))
 
 
 def _nav(items: list[tuple[str, str, bool]]) -> list[dict[str, Any]]:
@@ -277,6 +285,8 @@ def take_page(
     *,
     base_url: str,
     problem: PanelistError | None = None,
+    lang: str | None = None,
+    accept_language: str | None = None,
 ) -> Response[str]:
     """interview-for-profile: what the interview is, and the start form (or the way back into the session)."""
     try:
@@ -284,7 +294,15 @@ def take_page(
         interview = get_interview(grant.organization_id, interview_id)
         candidate = _live_candidate(grant.organization_id, grant.candidate_id)
     except PanelistError as exc:
-        return pages.link_error(exc)
+        return pages.link_error(exc, language=page_language.without_interview(lang, accept_language))
+    chosen = page_language.choose(interview.language, interview.candidate_languages, lang)
+    here_path = PATHS[PageType.interview_for_profile].format(id=quote(interview.id, safe=""))
+    switch = page_language.switch(
+        chosen,
+        page_language.offered(interview.language, interview.candidate_languages),
+        here_path,
+        {TOKEN_PARAM: grant.token},
+    )
     nav = _nav(
         [
             ("Interview", "", True),
@@ -293,8 +311,15 @@ def take_page(
     )
     taken = _taken(grant.organization_id, candidate.id, interview.id)
     ongoing = next((s for s in taken if s.status is SessionStatus.in_progress), None)
+    notice = current_notice(grant.organization_id, interview, language=chosen)  # in the page's language
+    here = PATHS[PageType.interview_for_profile].format(id=quote(interview.id, safe="")).rstrip("/")
+    accommodation_url = f"{here}/accommodation?{urlencode({TOKEN_PARAM: grant.token})}"
     page = pages.link_page(
         "take_interview.html.j2",
+        language=chosen,
+        language_switch=switch,
+        notice=notice,
+        accommodation=accommodations.form_context(accommodation_url, notice, name_required=False),
         interview=interview,
         first_name=candidate.name.split()[0] if candidate.name.split() else "",
         nav=nav if grant.menu else [],
@@ -321,9 +346,16 @@ def start_from_profile(interview_id: str, token: str | None, form: dict[str, Any
         if any(s.status is not SessionStatus.abandoned for s in taken):
             return take_page(interview_id, token, base_url=base_url)
         consented = str(form.get("consent") or "").lower() in ("on", "yes", "true", "1")
-        started = start_session(grant.organization_id, interview_id, candidate, consented=consented)
-    except BadRequest as exc:
-        return take_page(interview_id, token, base_url=base_url, problem=exc)
+        started = start_session(
+            grant.organization_id,
+            interview_id,
+            candidate,
+            consented=consented,
+            notice_version=form.get("notice_version"),
+            notice_language=str(form.get("lang") or "") or None,  # the page's language, as its form posts it
+        )
+    except (BadRequest, NoticeChanged) as exc:
+        return take_page(interview_id, token, base_url=base_url, problem=exc, lang=str(form.get("lang") or ""))
     except PanelistError as exc:
         return pages.link_error(exc)
     return see_other(session_path(started.token))
@@ -380,11 +412,13 @@ def candidate_result_page(result_id: str, token: str | None, *, base_url: str) -
     items = [("Result", "", True)]
     if grant.up:
         items.append(("All your results", grant.link(base_url, PageType.results_for_profile, grant.up), False))
+    code = language(session.language).code  # the language the candidate took the interview in
     return pages.link_page(
         "candidate_result.html.j2",
+        language=code,
         role=interview.role if interview else "Interview",
         status=STATUS_LABELS[session.status],
-        date=_day(session.completed_at or session.started_at),
+        date=format_date(session.completed_at or session.started_at, code),
         duration=session.duration_minutes,
         score=score_text(score_of(session)) if session.status is SessionStatus.completed else "",
         answers=answers,
@@ -419,13 +453,17 @@ def _with_nav(document: str, nav: list[dict[str, Any]]) -> str:
 
 def recruiter_result_page(result_id: str, token: str | None, *, base_url: str) -> Response[str]:
     """interview-result-talent-seeker: the whole report, as the organization's own report shows it."""
+    from panelist.compliance.reviews import with_advisory_banner  # the human review gate (issue 17)
     from panelist.reports.result import result_html  # the rendering stack, only for the page that needs it
 
     try:
         grant = open_grant(token, PageType.interview_result_talent_seeker, result_id)
         document = result_html(grant.organization_id, result_id, base_url=base_url)
+        document = with_advisory_banner(grant.organization_id, result_id, document)
     except PanelistError as exc:
         return pages.link_error(exc)
+    actor = f"link:{PageType.interview_result_talent_seeker.value}"  # a recruiter's signed link: no key, no share
+    audit.record_for_session(grant.organization_id, result_id, AuditAction.report_viewed, actor)
     items = [("Result", "", True)]
     if grant.up:
         position = PageType.interview_results_for_position

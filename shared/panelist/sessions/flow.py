@@ -28,6 +28,7 @@ from botocore.exceptions import ClientError
 
 from panelist.candidates.campaigns import open_invite
 from panelist.candidates.store import add_candidate_file, file_key, get_campaign, get_candidate
+from panelist.compliance.notice import consented_version, page_language
 from panelist.core import aws, times
 from panelist.core.errors import BadRequest, Conflict, NotFound, PanelistError, PayloadTooLarge
 from panelist.core.observability import logger
@@ -41,8 +42,12 @@ from panelist.models.candidates import Candidate, CandidateFile, FileType
 from panelist.models.common import new_id, now
 from panelist.models.interviews import Interview, InterviewStatus, Question
 from panelist.models.sessions import Answer, Session, SessionStatus, Turn
+from panelist.reports import i18n
 from panelist.sessions import store, transcription
 from panelist.sessions.lifecycle import finish_session, save_new_session
+from panelist.sessions.page_language import choose as choose_language
+from panelist.sessions.page_language import greeting as greeting_line
+from panelist.sessions.page_language import localized_follow_up
 from panelist.sessions.store import get_session
 
 AUDIENCE = "interview-session"
@@ -176,13 +181,17 @@ def start_session(
     invite_id: str | None = None,
     at: datetime | None = None,
     new_candidate: bool = False,
+    notice_version: Any = None,
+    notice_language: str | None = None,
+    language: Any = None,
 ) -> Started:
     """Start an in-progress session of an interview for a stored candidate, asking its first question.
 
     Callable from any start form (an invite link, an interview-for-profile link). Needs the candidate's
     consent (BadRequest), an interview with questions (Conflict); save_new_session refuses a used (409)
     or expired (410) invite and a balance that cannot pay (402). With `new_candidate` the candidate is not
-    stored yet: it is, with the session, or not at all.
+    stored yet: it is, with the session, or not at all. `notice_version`: the AI notice version the start form
+    showed (panelist.compliance.notice: NoticeChanged, 409, when the organization changed it since).
     """
     if not consented:
         raise BadRequest("please agree to take part before you start", field="consent", expected="on")
@@ -191,9 +200,14 @@ def start_session(
         raise Conflict("this interview is archived: it starts no new sessions", field="interview_id")
     if not interview.questions:
         raise Conflict("this interview has no questions yet", field="interview_id")
+    consent_version = consented_version(organization_id, notice_version)
     at = at or now()
     first = interview.questions[0]
-    greeting = f"Hello {candidate.name}! Thank you for joining this interview for {interview.role}."
+    # The session's language: the interview's, or one of its candidate_languages the start form chose (`lang`).
+    offered = getattr(interview, "candidate_languages", [])
+    chosen = choose_language(interview.language, offered, language or notice_language)
+    session_language = interview.language if chosen == i18n.language(interview.language).code else chosen
+    greeting = greeting_line(chosen, candidate.name, interview.role)
     session = Session(
         id=new_id(),
         number=0,
@@ -205,13 +219,15 @@ def start_session(
         invite_id=invite_id,
         participant_email=candidate.email,
         status=SessionStatus.in_progress,
-        language=interview.language,
+        language=session_language,
         turns=[
             Turn(timestamp=0, speaker="ai", text=greeting),
             Turn(timestamp=0, speaker="ai", text=first.prompt, question_id=first.id),
         ],
         started_at=at,
         consented_at=at,
+        consent_notice_version=consent_version,
+        consent_language=page_language(interview, notice_language),
         updated_at=at,
     )
     # The index item first: a session that exists is always found by the sweep; an item left without
@@ -272,6 +288,8 @@ def start_from_invite(token: str, form: dict[str, Any]) -> Started:
         campaign_id=campaign.id,
         invite_id=invite.id,
         new_candidate=invite.candidate_id is None,  # stored with the session that claims the invite, or not at all
+        notice_version=form.get("notice_version"),
+        notice_language=str(form.get("lang") or "") or None,  # the page's language, as its form posts it
     )
 
 
@@ -405,7 +423,7 @@ def submit_answer(opened: Opened, form: AnswerForm, *, at: datetime | None = Non
             Turn(
                 timestamp=moment,
                 speaker="ai",
-                text=follow_up.question.strip(),
+                text=localized_follow_up(follow_up.question.strip(), session.language),
                 question_id=step.question.id,
                 provenance=follow_up.provenance,
             )

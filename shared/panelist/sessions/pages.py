@@ -16,13 +16,16 @@ from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from markupsafe import Markup
 
 from panelist.api import pages, relay
 from panelist.api.resolver import MAX_BODY_BYTES, Access, PanelistResolver
+from panelist.compliance.notice import NoticeChanged
 from panelist.core.errors import BadRequest, PanelistError
 from panelist.models.common import now
 from panelist.models.sessions import SessionStatus
-from panelist.sessions import flow, voice
+from panelist.reports import i18n
+from panelist.sessions import flow, page_language, voice
 from panelist.sessions.flow import AnswerForm, Opened, WrongQuestion
 
 FORM = "application/x-www-form-urlencoded"
@@ -59,12 +62,20 @@ def see_other(location: str) -> Response[str]:
     return Response(status_code=303, content_type=pages.HTML, body="", headers=headers)
 
 
-def _opened(token: str, handle: Callable[[Opened], Response[Any]]) -> Response[Any]:
+def _opened(
+    token: str, handle: Callable[[Opened], Response[Any]], requested: page_language.Requested | None = None
+) -> Response[Any]:
     try:
         opened = flow.open_session(token)
     except PanelistError as exc:
-        return pages.link_error(exc)
+        asked = requested or page_language.Requested()
+        return pages.link_error(exc, language=page_language.without_interview(asked.lang, asked.accept_language))
     return handle(opened)
+
+
+def session_language(opened: Opened) -> str:
+    """The language of a session's pages: the one it started in (one of the 34; else English)."""
+    return i18n.language(opened.session.language).code
 
 
 # ------------------------------------------------------------------ pages
@@ -74,10 +85,10 @@ def start(token: str, form: dict[str, Any]) -> Response[str]:
     """POST /interview/{token}/start: a new session, then its first question (303)."""
     try:
         started = flow.start_from_invite(token, form)
-    except BadRequest as exc:
+    except (BadRequest, NoticeChanged) as exc:
         return pages.invite(token, problem=exc, form=form)
     except PanelistError as exc:
-        return pages.error(exc)
+        return pages.error(exc, language=page_language.without_interview(form.get("lang")))
     return see_other(flow.session_path(started.token))
 
 
@@ -95,17 +106,30 @@ def question_page(
     if step is None:
         if session.status is SessionStatus.in_progress:
             opened = Opened(flow.finish(opened, SessionStatus.completed, at=at), interview)
-        return done_page(opened)
+        return done_page(opened, token=token)
     spoken = voice.voice_for(interview.language) is not None  # Polly's recording of each question, else the browser's
+    code = session_language(opened)
+    minutes_left = _minutes_left(opened, at)
+    time_left = Markup('<time id="time-left" datetime="{}">{}</time>').format(
+        opened.deadline.isoformat(), i18n.format_minutes(minutes_left, code)
+    )
+    catalog = i18n.page_translations(code)
+    resume_size = catalog.gettext("%(size)s MB") % {"size": i18n.format_number(flow.MAX_RESUME_BYTES // 1048576, code)}
+    # A question reads in the interview's language; a follow-up of the offline interviewer in the session's.
+    prompt_lang = code if step.follow_up and code != i18n.language(interview.language).code else interview.language
     return pages.render(
         "session.html.j2",
         status,
+        language=code,
+        time_left_html=time_left,
+        resume_size=resume_size,
+        prompt_lang=prompt_lang,
         connect_to=[flow.upload_origin()],  # its script posts recordings and résumés to the bucket
         media_from=[flow.upload_origin()] if spoken else [],  # and plays the question's recording from it
         interview=interview,
         session=session,
         step=step,
-        minutes_left=_minutes_left(opened, at),
+        minutes_left=minutes_left,
         deadline=opened.deadline,
         problem=problem,
         draft=draft,
@@ -119,20 +143,28 @@ def question_page(
     )
 
 
-def done_page(opened: Opened) -> Response[str]:
+def done_page(opened: Opened, *, token: str | None = None, status: int = 200, **extra: Any) -> Response[str]:
+    """The end of the interview; with the session's `token`, a completed one also offers the voluntary
+    self-identification form (`_self_identification.html.j2`, panelist.compliance.self_identification: `extra`)."""
     session = opened.session
+    completed = session.status is SessionStatus.completed
     return pages.render(
         "session_done.html.j2",
+        status,
+        language=session_language(opened),
         interview=opened.interview,
-        completed=session.status is SessionStatus.completed,
+        completed=completed,
         answered=len({a.question_id for a in session.answers}),
         total=len(opened.interview.questions),
+        self_identification_url=flow.session_path(token, "self-identification") if token and completed else None,
+        **extra,
     )
 
 
-def session_page(token: str) -> Response[str]:
-    """GET /interview/session/{token}: where the candidate is (the same question after a reload)."""
-    return _opened(token, lambda opened: question_page(token, opened))
+def session_page(token: str, requested: page_language.Requested | None = None) -> Response[str]:
+    """GET /interview/session/{token}: where the candidate is (the same question after a reload), in the
+    session's language (`requested` only names the language of the page of a link that does not work)."""
+    return _opened(token, lambda opened: question_page(token, opened), requested)
 
 
 def answer(token: str, form: dict[str, Any]) -> Response[str]:

@@ -348,6 +348,15 @@ def set_fields(
     commit([write, *score_ops(before, session.model_copy(update={"status": before.status}))])
 
 
+def decision_op(session: Session, decision: str, decided_at: datetime) -> Item:
+    """The write of a person's decision on a completed session (`decision`, `decided_at`), for the review's own
+    transaction; it fails (ConditionFailed) when the session is gone or no longer completed."""
+    decided = session.model_copy(update={"decision": decision, "decided_at": decided_at})
+    return set_fields_op(
+        decided, ("decision", "decided_at"), condition="#status = :completed", completed=SessionStatus.completed.value
+    )
+
+
 def save_analysis(session: Session, *, error: str | None = None) -> None:
     """Write an analysis outcome: the analysed session's answers, turns and assessment (clearing
     `analysis_error`), or, with `error`, only that the analysis failed (`analysis_error`, for `analysis.failed`).
@@ -468,6 +477,34 @@ def list_sessions(
     if index is None:
         return get_sessions(organization_id, [str(i["session_id"]) for i in items]), total
     return [Session.model_validate(i) for i in items], total
+
+
+def completed_started_between(
+    organization_id: str, low: date, high: date, *, interview_id: str | None = None, at_most: int
+) -> list[Session]:
+    """Completed sessions (of one interview, or all) that started on the UTC days low..high (both included), oldest
+    first: one Query of the completed list (and, by interview, one BatchGetItem), at most `at_most` of them."""
+    between = (low.isoformat(), (high + timedelta(days=1)).isoformat())
+    status = SessionStatus.completed
+    if interview_id:
+        partition = _owner_partition(organization_id, "INTERVIEW", interview_id, status)
+        items = table().query_offset(partition, limit=at_most, between=between)
+        return get_sessions(organization_id, [str(i["session_id"]) for i in items])
+    partition, index = _partition(organization_id, None, status)
+    items = table().query_offset(partition, index=index, limit=at_most, between=between)
+    return [Session.model_validate(i) for i in items]
+
+
+def ended_started_before(
+    organization_id: str, status: SessionStatus, before: datetime, *, after: str = "", limit: int
+) -> list[tuple[str, Session]]:
+    """Sessions of `status` that started before `before`, oldest first, from the list position `after` on (that
+    position included): (their position in the list, the session), at most `limit` of them, in one Query of the
+    status's list. For the retention policy (panelist.compliance.retention), which resumes where it stopped."""
+    partition, index = _partition(organization_id, None, status)
+    between = (after or "0", times.sortable(before))
+    items = table().query_offset(partition, index=index, limit=limit, between=between)
+    return [(str(i[f"{index}SK"]), Session.model_validate(i)) for i in items]
 
 
 def _by_score(

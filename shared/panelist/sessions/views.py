@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from panelist.candidates.store import get_candidates
+from panelist.compliance.settings import hiring_settings
 from panelist.core import aws
 from panelist.core.errors import NotFound
 from panelist.core.settings import get_settings
@@ -20,7 +21,10 @@ from panelist.models.sessions import (
     Criteria,
     Evidence,
     EvidenceStatus,
+    ReviewState,
+    ReviewStatus,
     Session,
+    SessionConsent,
     SessionDetail,
     SessionListed,
     SessionResult,
@@ -31,7 +35,9 @@ from panelist.models.sessions import (
 from panelist.sessions.store import get_session
 
 
-def _listed(session: Session, candidate: Candidate | None, interview: Interview | None) -> SessionListed:
+def _listed(
+    session: Session, candidate: Candidate | None, interview: Interview | None, *, review_required: bool
+) -> SessionListed:
     score = session.overall_score
     return SessionListed(
         **SessionSummary.of(session).model_dump(),
@@ -42,21 +48,31 @@ def _listed(session: Session, candidate: Candidate | None, interview: Interview 
         overall_score=score,
         bucket=None if score is None else bucket_of(score),
         analysis_status=session.analysis_status,
+        review=ReviewState.of(session, required=review_required),
     )
+
+
+def _review_required(organization_id: str) -> bool:
+    """The organization's human review gate (`panelist.compliance.settings`): one read per request."""
+    return hiring_settings(organization_id).human_review_required
 
 
 def listed_sessions(organization_id: str, sessions: Sequence[Session]) -> list[SessionListed]:
     """A page of sessions as the list shows them: its candidates and interviews read with one BatchGetItem each."""
     candidates = get_candidates(organization_id, [s.candidate_id for s in sessions]) if sessions else {}
     interviews = get_interviews(organization_id, [s.interview_id for s in sessions]) if sessions else {}
-    return [_listed(s, candidates.get(s.candidate_id), interviews.get(s.interview_id)) for s in sessions]
+    required = _review_required(organization_id) if sessions else False
+    return [
+        _listed(s, candidates.get(s.candidate_id), interviews.get(s.interview_id), review_required=required)
+        for s in sessions
+    ]
 
 
 def session_detail(organization_id: str, session_id: str, *, base_url: str) -> SessionDetail:
     session = get_session(organization_id, session_id)
     candidate = get_candidates(organization_id, [session.candidate_id]).get(session.candidate_id)
     interview = get_interviews(organization_id, [session.interview_id]).get(session.interview_id)
-    listed = _listed(session, candidate, interview)
+    listed = _listed(session, candidate, interview, review_required=_review_required(organization_id))
     email = None if candidate is None or candidate.erased_at else candidate.email
     links = f"{base_url}/api/session/{session.id}"
     return SessionDetail(
@@ -64,6 +80,13 @@ def session_detail(organization_id: str, session_id: str, *, base_url: str) -> S
         participant_email=email,
         transcript_url=f"{links}/transcript",
         audio_url=f"{links}/audio" if session.audio_key else None,
+        consent=SessionConsent(
+            at=session.consented_at,
+            notice_version=session.consent_notice_version,
+            language=session.consent_language,
+        )
+        if session.consented_at
+        else None,
     )
 
 
@@ -123,7 +146,7 @@ def session_result(organization_id: str, session_id: str) -> SessionResult:
     session = get_session(organization_id, session_id)
     candidate = get_candidates(organization_id, [session.candidate_id]).get(session.candidate_id)
     interview = get_interviews(organization_id, [session.interview_id]).get(session.interview_id)
-    listed = _listed(session, candidate, interview)
+    listed = _listed(session, candidate, interview, review_required=_review_required(organization_id))
     assessment = session.assessment
     return SessionResult(
         session_id=session.id,
@@ -155,6 +178,8 @@ def session_result(organization_id: str, session_id: str) -> SessionResult:
         ),
         answers=[_answer(a, interview) for a in session.answers],
         integrity=session.integrity,
+        review=listed.review,
+        advisory=listed.review is not None and listed.review.status is ReviewStatus.pending,
     )
 
 
